@@ -1,0 +1,1 @@
+"""Catalogue: item schema, importers, validation, item text, image lookup."""

@@ -1,0 +1,42 @@
+"""Process-wide settings, read once from the environment (prefix ``TASTEMAKER_``).
+
+Settings are validated at start-up so a bad value fails loudly before any work is done, and
+they are built by a cached getter so tests can clear the cache and override them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """Where tastemaker keeps its state and which defaults it runs with."""
+
+    model_config = SettingsConfigDict(env_prefix="TASTEMAKER_", extra="forbid", frozen=True)
+
+    data_dir: Path = Field(
+        default=Path(".tastemaker"),
+        description="Directory holding the SQLite store, embeddings, models and reports.",
+    )
+    encoder: str = Field(
+        default="minilm",
+        description="Text encoder: 'minilm' (offline default) or 'clip:<path-or-name>'.",
+    )
+    batch_size: int = Field(default=128, ge=1, le=4096, description="Encoder batch size.")
+
+    @property
+    def store_path(self) -> Path:
+        """The SQLite file of the store."""
+        return self.data_dir / "tastemaker.sqlite"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process; ``get_settings.cache_clear()`` re-reads the environment."""
+    return Settings()

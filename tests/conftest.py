@@ -1,0 +1,38 @@
+"""Fixtures shared across the test packages: a fresh store per test, the sample catalogue,
+and the path of the real data (tests needing it skip with a reason when it is absent)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tastemaker.catalog.sample import write_sample_catalog
+from tastemaker.store import Store, open_store
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("TASTEMAKER_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A new, migrated store in a temporary directory (never the development database)."""
+    with open_store(tmp_path / "store.sqlite") as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def sample_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built-in sample catalogue written once per session (styles.csv + images/)."""
+    return write_sample_catalog(tmp_path_factory.mktemp("sample-catalog"))
+
+
+@pytest.fixture(scope="session")
+def fashion_catalog() -> Path:
+    """The public Fashion Product Images (Small) catalogue; skips when it is not on disk."""
+    path = SHARED_DATA / "fashion-product-images-small"
+    if not (path / "styles.csv").is_file():
+        pytest.skip(f"real catalogue not found at {path} (set TASTEMAKER_SHARED_DATA)")
+    return path
