@@ -1,0 +1,70 @@
+"""Embeddings: item texts (and images) to unit vectors, cached by content, exported to files.
+
+Offers:
+
+- the protocols :class:`TextEncoder` and :class:`ImageEncoder` (float32 ``[n, dim]``, unit rows,
+  a stable ``id`` that namespaces the cache);
+- the encoders :class:`MiniLMEncoder` (offline default, 384-d) and :class:`ClipTextEncoder` /
+  :class:`ClipImageEncoder` over :class:`ClipComponents` (CLIP ViT-B/32, 512-d, one space);
+- :func:`get_text_encoder` / :func:`get_image_encoder` to build one from the ``encoder``
+  setting, :func:`encoder_slug` and :func:`export_dir` to name its export folder;
+- :class:`EmbeddingCache`, keyed by (encoder id, content hash), so nothing is encoded twice;
+- :func:`embed_items`, the ``embed items`` stage, its :class:`EmbedReport`, and
+  :func:`read_export` for the stages that read its ``vectors.npy`` / ``ids.json``.
+
+The encoder classes load torch and transformers, so they are imported on first use: importing
+this package stays cheap for the CLI.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from tastemaker.embed.cache import EmbeddingCache
+from tastemaker.embed.pipeline import EmbedReport, embed_items, read_export
+from tastemaker.embed.protocol import ImageEncoder, TextEncoder, Vectors
+from tastemaker.embed.registry import (
+    DEFAULT_ENCODER,
+    encoder_slug,
+    export_dir,
+    get_image_encoder,
+    get_text_encoder,
+)
+
+if TYPE_CHECKING:
+    from tastemaker.embed.clip import ClipComponents, ClipImageEncoder, ClipTextEncoder
+    from tastemaker.embed.minilm import MiniLMEncoder
+
+__all__ = [
+    "DEFAULT_ENCODER",
+    "ClipComponents",
+    "ClipImageEncoder",
+    "ClipTextEncoder",
+    "EmbedReport",
+    "EmbeddingCache",
+    "ImageEncoder",
+    "MiniLMEncoder",
+    "TextEncoder",
+    "Vectors",
+    "embed_items",
+    "encoder_slug",
+    "export_dir",
+    "get_image_encoder",
+    "get_text_encoder",
+    "read_export",
+]
+
+_LAZY = {
+    "ClipComponents": "tastemaker.embed.clip",
+    "ClipImageEncoder": "tastemaker.embed.clip",
+    "ClipTextEncoder": "tastemaker.embed.clip",
+    "MiniLMEncoder": "tastemaker.embed.minilm",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import the torch-backed encoder classes only when first asked for."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
 from tastemaker.embed.protocol import Vectors
+from tastemaker.errors import EncoderError
 
-__all__ = ["by_length", "offline", "quiet_loading", "to_unit_rows", "weights_fingerprint"]
+__all__ = [
+    "by_length",
+    "check_loading_info",
+    "offline",
+    "quiet_loading",
+    "to_unit_rows",
+    "weights_fingerprint",
+]
 
 T = TypeVar("T")
 
@@ -30,16 +39,45 @@ def offline() -> None:
 
 @contextmanager
 def quiet_loading() -> Iterator[None]:
-    """Silence transformers' own "Loading weights" bar, which would garble the CLI's bar."""
+    """Silence transformers while it loads: its "Loading weights" bar would garble the CLI's
+    bar, and its log notes (e.g. the torchvision fallback) are noise to a user.
+
+    What matters in those notes, weights the checkpoint lacks, is checked instead by
+    :func:`check_loading_info` and raised as an error.
+    """
     from transformers.utils import logging as hf_logging
 
-    was_enabled = hf_logging.is_progress_bar_enabled()
+    bar_was_enabled = hf_logging.is_progress_bar_enabled()
+    verbosity = hf_logging.get_verbosity()
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # untyped upstream
+    hf_logging.set_verbosity(logging.ERROR)
     try:
         yield
     finally:
-        if was_enabled:
+        hf_logging.set_verbosity(verbosity)
+        if bar_was_enabled:
             hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+
+
+def check_loading_info(info: Mapping[str, Any], source: Path) -> None:
+    """Refuse a checkpoint that left model weights at their random initial values.
+
+    ``from_pretrained`` only logs missing or mis-shaped weights; an encoder built on them
+    returns confident nonsense, so this turns them into an :class:`EncoderError`.
+    """
+    missing = sorted(
+        str(k) for k in info.get("missing_keys", ()) if not str(k).endswith("position_ids")
+    )
+    mismatched = sorted(
+        str(k[0] if isinstance(k, tuple) else k) for k in info.get("mismatched_keys", ())
+    )
+    problems = [f"missing {', '.join(missing[:5])}"] if missing else []
+    if mismatched:
+        problems.append(f"wrong shape {', '.join(mismatched[:5])}")
+    if problems:
+        raise EncoderError(
+            f"{source}: the checkpoint does not fit the model: {'; '.join(problems)}"
+        )
 
 
 def by_length(items: Sequence[T], key: Sequence[int], batch_size: int) -> Iterator[list[int]]:

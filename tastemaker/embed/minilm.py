@@ -16,6 +16,7 @@ import torch
 
 from tastemaker.embed._torch import (
     by_length,
+    check_loading_info,
     offline,
     quiet_loading,
     to_unit_rows,
@@ -84,9 +85,12 @@ class MiniLMEncoder:
         try:
             with quiet_loading():
                 self._tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
-                self._model = AutoModel.from_pretrained(model_path, local_files_only=True)
+                self._model, info = AutoModel.from_pretrained(
+                    model_path, local_files_only=True, output_loading_info=True
+                )
         except (OSError, ValueError) as exc:
             raise EncoderError(f"{model_path}: cannot load the MiniLM model: {exc}") from exc
+        check_loading_info(info, model_path)
         self._model.eval().to(self._device)
         self._dim = int(self._model.config.hidden_size)
 

@@ -1,1 +1,50 @@
-"""placeholder"""
+"""Talking to LLMs: one client for every OpenAI-compatible server, and an embedded default.
+
+Offers:
+
+- :class:`LLMConfig` — where the server is (or ``None`` for the embedded one), model, key
+  variable, timeout, retries, concurrency, backoff;
+- :func:`connect` — ``async with connect(config) as llm:`` starts what is needed and cleans up;
+- :class:`LLMClient` — ``complete`` and ``chat`` with bounded concurrency, retries with
+  full-jitter backoff on 408/429/5xx/timeouts, a per-request timeout, the response cache and
+  the ledger; returns a :class:`Completion` whose ``top_logprobs(0)`` is the next-token
+  distribution;
+- :class:`ResponseCache` — content-addressed responses in SQLite;
+- :class:`Ledger` — calls, cache hits, retries, failures, tokens and time of one run;
+- :class:`EmbeddedServer` — llama.cpp's HTTP server in this process (xllamacpp);
+- :func:`ensure_model`, :data:`MODELS` — the local models and their once-per-machine build
+  (``python -m tastemaker.llm.models build NAME``).
+
+It knows nothing of personas or ratings; prompts arrive as text.
+"""
+
+from tastemaker.llm.cache import ResponseCache, cache_key, is_cacheable
+from tastemaker.llm.client import LLMClient, backoff_delay
+from tastemaker.llm.completion import Choice, Completion, GeneratedToken, TokenLogprob, Usage
+from tastemaker.llm.config import LLMConfig, default_cache_path
+from tastemaker.llm.connect import connect
+from tastemaker.llm.ledger import Ledger
+from tastemaker.llm.models import DEFAULT_MODEL, MODELS, ModelSpec, ensure_model
+from tastemaker.llm.server import EmbeddedServer
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODELS",
+    "Choice",
+    "Completion",
+    "EmbeddedServer",
+    "GeneratedToken",
+    "LLMClient",
+    "LLMConfig",
+    "Ledger",
+    "ModelSpec",
+    "ResponseCache",
+    "TokenLogprob",
+    "Usage",
+    "backoff_delay",
+    "cache_key",
+    "connect",
+    "default_cache_path",
+    "ensure_model",
+    "is_cacheable",
+]

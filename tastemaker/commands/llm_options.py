@@ -1,0 +1,50 @@
+"""The LLM options every LLM-using command shares, turned into one :class:`LLMConfig`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from tastemaker.errors import ConfigError
+from tastemaker.llm.config import DEFAULT_API_KEY_ENV, LLMConfig
+from tastemaker.llm.models import DEFAULT_MODEL
+
+__all__ = ["ApiKeyEnv", "Concurrency", "LlmUrl", "ModelName", "NoCache", "Timeout", "llm_config"]
+
+LlmUrl = Annotated[
+    str | None,
+    typer.Option("--llm", help="OpenAI-compatible base URL (…/v1); default: embedded llama.cpp."),
+]
+ModelName = Annotated[
+    str, typer.Option("--model", help="Model name (embedded: a local model name).")
+]
+ApiKeyEnv = Annotated[
+    str, typer.Option("--api-key-env", help="Environment variable holding the API key.")
+]
+Concurrency = Annotated[int, typer.Option(help="Requests in flight (embedded: server slots).")]
+Timeout = Annotated[float, typer.Option("--timeout", help="Per-request timeout, seconds.")]
+NoCache = Annotated[bool, typer.Option("--no-cache", help="Bypass the response cache.")]
+
+DEFAULTS = {"model": DEFAULT_MODEL, "api_key_env": DEFAULT_API_KEY_ENV}
+
+
+def llm_config(
+    llm: str | None, model: str, api_key_env: str, concurrency: int, timeout: float
+) -> LLMConfig:
+    """Validate the options; a bad value is a ConfigError naming the option."""
+    try:
+        return LLMConfig(
+            base_url=llm,
+            model=model,
+            api_key_env=api_key_env,
+            concurrency=concurrency,
+            timeout_s=timeout,
+        )
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"--{'-'.join(str(p) for p in e['loc']).replace('_', '-')}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise ConfigError(problems) from exc

@@ -1,0 +1,207 @@
+"""``tastemaker ratings …``: collect, diagnose, calibrate and compare LLM ratings."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+
+from tastemaker.commands.common import err, friendly, out, progress_bar, state, store
+from tastemaker.commands.llm_options import (
+    DEFAULTS,
+    ApiKeyEnv,
+    Concurrency,
+    LlmUrl,
+    ModelName,
+    NoCache,
+    Timeout,
+    llm_config,
+)
+from tastemaker.errors import ConfigError
+from tastemaker.llm import LLMConfig, connect
+from tastemaker.ratings.engine import RunSummary, run_ratings
+from tastemaker.ratings.prompts import (
+    DEFAULT_TEMPLATE,
+    PersonaView,
+    PromptFormat,
+    RatingTemplate,
+    load_template,
+)
+from tastemaker.ratings.records import (
+    RatingKey,
+    RatingRecord,
+    delete_failures,
+    insert_rating,
+    stored_keys,
+    write_parquet,
+)
+from tastemaker.ratings.sources import (
+    ItemView,
+    load_items_csv,
+    load_personas_jsonl,
+    pair_up,
+    store_items,
+    store_personas,
+)
+from tastemaker.ratings.strategies import Constraint, Strategy, make_strategy
+from tastemaker.store.runs import finish_run, start_run
+
+app = typer.Typer(
+    help="Collect, diagnose, calibrate and compare LLM ratings.", no_args_is_help=True
+)
+
+
+def _server_label(config: LLMConfig) -> str:
+    return "embedded llama.cpp (xllamacpp)" if config.embedded else str(config.base_url)
+
+
+@app.command("generate")
+@friendly
+def generate(
+    strategy: Annotated[str, typer.Option(help="logprobs | sample | free | yesno.")] = "logprobs",
+    template: Annotated[str, typer.Option(help="Built-in template name or .toml path.")] = (
+        DEFAULT_TEMPLATE
+    ),
+    prompt_format: Annotated[
+        str, typer.Option("--format", help="chatml | inst (raw prompts) | messages (chat API).")
+    ] = "chatml",
+    temperature: Annotated[
+        float | None, typer.Option(help="Sampling temperature (sample, free).")
+    ] = None,
+    n: Annotated[int, typer.Option("--n", min=1, help="Draws per rating (sample).")] = 10,
+    constraint: Annotated[
+        str, typer.Option(help="sample: grammar (llama.cpp) | guided_choice (vLLM) | none.")
+    ] = "grammar",
+    per_persona: Annotated[
+        int | None, typer.Option(min=1, help="Rate this many random items per persona.")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option(help="Only items of this gender/category/type/usage.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for item draws and sampling.")] = 0,
+    retry_failures: Annotated[
+        bool, typer.Option("--retry-failures", help="Try recorded failures again.")
+    ] = False,
+    personas: Annotated[
+        Path | None, typer.Option(help="Personas JSONL (rate data from outside the store).")
+    ] = None,
+    items: Annotated[Path | None, typer.Option(help="Items CSV with styles.csv columns.")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Parquet file to write.")] = None,
+    llm: LlmUrl = None,
+    model: ModelName = DEFAULTS["model"],
+    api_key_env: ApiKeyEnv = DEFAULTS["api_key_env"],
+    concurrency: Concurrency = 2,
+    timeout: Timeout = 120.0,
+    no_cache: NoCache = False,
+) -> None:
+    """Rate persona × item pairs, one pair per request; a re-run resumes where it stopped."""
+    config = llm_config(llm, model, api_key_env, concurrency, timeout)
+    if prompt_format not in ("chatml", "inst", "messages"):
+        raise ConfigError(f"--format {prompt_format}: choose chatml, inst or messages")
+    if constraint not in ("grammar", "guided_choice", "none"):
+        raise ConfigError(f"--constraint {constraint}: choose grammar, guided_choice or none")
+    fmt = cast(PromptFormat, prompt_format)
+    rater = make_strategy(
+        strategy, temperature=temperature, n=n, constraint=cast(Constraint, constraint)
+    )
+    loaded = load_template(template)
+    key = RatingKey(template_version=loaded.version, model=config.model, strategy=rater.name)
+    external = (personas, items, out_path)
+    if any(x is not None for x in external) and not all(x is not None for x in external):
+        raise ConfigError("rating outside the store needs all of --personas, --items and --out")
+
+    if personas is not None and items is not None and out_path is not None:
+        persona_list = load_personas_jsonl(personas)
+        item_list, problems = load_items_csv(items)
+        for problem in problems:
+            err.print(f"[red]skipped item[/red] {items}: {problem}", highlight=False)
+        pairs = pair_up(
+            persona_list, item_list, per_persona=per_persona, category=category, seed=seed
+        )
+        rows: list[dict[str, object]] = []
+        summary = _run(config, pairs, rater, loaded, fmt, key, seed, no_cache,
+                       lambda r: rows.append(r.row()), set())  # fmt: skip
+        written = write_parquet(rows, out_path)
+        out.print(f"wrote {written} ratings to {out_path}", highlight=False)
+        _print_summary(summary)
+        return
+
+    with store() as opened:
+        pairs = pair_up(
+            store_personas(opened),
+            store_items(opened),
+            per_persona=per_persona,
+            category=category,
+            seed=seed,
+        )
+        if not pairs:
+            raise ConfigError("nothing to rate: generate personas and import a catalogue first")
+        if retry_failures:
+            delete_failures(opened, key)
+        skip = stored_keys(opened, key)
+        run_id = start_run(opened, "ratings.generate", {"key": key.__dict__, "seed": seed})
+
+        def sink(record: RatingRecord) -> None:
+            insert_rating(opened, record, run_id)
+
+        try:
+            summary = _run(config, pairs, rater, loaded, fmt, key, seed, no_cache, sink, skip)
+        except BaseException:
+            finish_run(opened, run_id, {}, ok=False)
+            raise
+        finish_run(opened, run_id, summary.__dict__)
+    _print_summary(summary)
+
+
+def _run(
+    config: LLMConfig,
+    pairs: Sequence[tuple[PersonaView, ItemView]],
+    rater: Strategy,
+    template: RatingTemplate,
+    fmt: PromptFormat,
+    key: RatingKey,
+    seed: int,
+    no_cache: bool,
+    sink: Callable[[RatingRecord], None],
+    skip: set[tuple[str, str]],
+) -> RunSummary:
+    """Connect (starting the embedded server if needed) and rate ``pairs`` with a progress bar."""
+    todo = sum(1 for p, i in pairs if (p.id, i.id) not in skip)
+
+    async def main() -> RunSummary:
+        async with connect(
+            config, cache_path=state.data_dir / "llm_cache.sqlite", use_cache=not no_cache
+        ) as llm:
+            with progress_bar() as bar:
+                task = bar.add_task(f"rating ({key.strategy})", total=todo)
+                summary = await run_ratings(
+                    llm,
+                    pairs,
+                    strategy=rater,
+                    template=template,
+                    fmt=fmt,
+                    key=key,
+                    server=_server_label(config),
+                    seed=seed,
+                    sink=sink,
+                    skip=skip,
+                    progress=lambda _: bar.advance(task),
+                )
+            ledger = llm.ledger.summary()
+        err.print(f"ledger: {json.dumps(ledger, default=str)}", highlight=False)
+        return summary
+
+    return asyncio.run(main())
+
+
+def _print_summary(summary: RunSummary) -> None:
+    out.print(
+        f"{summary.rated} rated, {summary.failed} failed, {summary.skipped} already stored, "
+        f"{summary.calls} calls, {summary.seconds:.1f} s "
+        f"({summary.ratings_per_second:.2f} ratings/s)",
+        highlight=False,
+    )

@@ -1,0 +1,313 @@
+"""One async client for every OpenAI-compatible server, with our own retries, limits and cache.
+
+The openai SDK does the HTTP and the request shapes; its own retries are switched off
+(``max_retries=0``) because a rating run needs to *see* them: each retry is counted in the
+ledger, the backoff is full-jitter exponential (so a fleet of tasks that hit a 429 together
+does not come back together), and the attempt count is one setting for every server.
+What is retried: 408, 429, any 5xx, connection failures and timeouts, the failures that a
+busy or restarting server produces. Other 4xx (a bad parameter, a wrong key, an unknown model)
+would fail the same way again and are raised at once.
+
+Concurrency is bounded by a semaphore held for each attempt, not during backoff, so a task
+waiting out a 429 leaves its place to others. Each attempt is bounded by ``timeout_s`` in total
+(not only between bytes, which is all the HTTP client's timeout guarantees).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+import openai
+
+from tastemaker.errors import ConfigError, LLMError, LLMTimeout
+from tastemaker.llm.cache import ResponseCache, cache_key, is_cacheable
+from tastemaker.llm.completion import Completion, completion_from_dict, parse_response
+from tastemaker.llm.config import LLMConfig
+from tastemaker.llm.ledger import Ledger
+
+__all__ = ["NO_API_KEY", "RETRYABLE_STATUS", "LLMClient", "backoff_delay"]
+
+RETRYABLE_STATUS = frozenset({408, 429}) | frozenset(range(500, 600))
+NO_API_KEY = "no-key"  # local servers want no key, but the SDK insists on some string
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def backoff_delay(retry: int, base_s: float, max_s: float, rng: random.Random) -> float:
+    """Full-jitter exponential backoff: uniform in [0, min(max_s, base_s * 2**retry)]."""
+    return rng.uniform(0.0, min(max_s, base_s * (2.0**retry)))
+
+
+class LLMClient:
+    """Completions and chat completions against one OpenAI-compatible ``base_url``.
+
+    Use as ``async with LLMClient(config, base_url=...) as llm:`` inside the event loop that
+    will use it (the HTTP pool and the semaphore belong to that loop). ``cache`` and ``ledger``
+    are optional and may be shared by several clients of one run.
+    """
+
+    def __init__(
+        self,
+        config: LLMConfig,
+        *,
+        base_url: str | None = None,
+        cache: ResponseCache | None = None,
+        ledger: Ledger | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        url = base_url or config.base_url
+        if url is None:
+            raise ConfigError(
+                "LLMClient needs a base URL: set llm.base_url, or start the embedded server "
+                "(tastemaker.llm.connect does both)"
+            )
+        self.config = config
+        self.base_url = url.rstrip("/")
+        self.model = config.model
+        self.cache = cache
+        self.ledger = ledger if ledger is not None else Ledger()
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._semaphore = asyncio.Semaphore(config.concurrency)
+        self._key_set = bool(os.environ.get(config.api_key_env))
+        self._openai = openai.AsyncOpenAI(
+            base_url=self.base_url,
+            api_key=os.environ.get(config.api_key_env) or NO_API_KEY,
+            max_retries=0,
+            timeout=config.timeout_s,
+        )
+
+    async def complete(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int = 16,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        logprobs: int | None = None,
+        stop: Sequence[str] | None = None,
+        n: int = 1,
+        top_p: float | None = None,
+        extra: Mapping[str, Any] | None = None,
+        use_cache: bool = True,
+    ) -> Completion:
+        """Continue ``prompt`` (``/v1/completions``); the raw prompt is sent as is.
+
+        ``logprobs=k`` asks for the top-k alternatives at every generated token; read the
+        first token's distribution with ``completion.top_logprobs(0)``. With llama.cpp and
+        vLLM these come from the model's full softmax, independent of temperature and of any
+        grammar in ``extra``. ``extra`` goes into the request body as is (llama.cpp
+        ``grammar``, vLLM ``guided_choice``…) and is part of the cache key.
+        """
+        params = _common_params(max_tokens, temperature, seed, stop, n, top_p)
+        if logprobs is not None:
+            params["logprobs"] = logprobs
+        return await self._request("completions", {"prompt": prompt}, params, extra, use_cache)
+
+    async def chat(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        *,
+        max_tokens: int = 16,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        logprobs: int | None = None,
+        stop: Sequence[str] | None = None,
+        n: int = 1,
+        top_p: float | None = None,
+        extra: Mapping[str, Any] | None = None,
+        use_cache: bool = True,
+    ) -> Completion:
+        """Answer a conversation (``/v1/chat/completions``); the server applies its template.
+
+        ``logprobs=k`` becomes ``logprobs=true, top_logprobs=k``; otherwise as :meth:`complete`.
+        """
+        params = _common_params(max_tokens, temperature, seed, stop, n, top_p)
+        if logprobs is not None:
+            params["logprobs"] = True
+            params["top_logprobs"] = logprobs
+        body = {"messages": [dict(m) for m in messages]}
+        return await self._request("chat", body, params, extra, use_cache)
+
+    async def _request(
+        self,
+        endpoint: str,
+        body: dict[str, Any],
+        params: dict[str, Any],
+        extra: Mapping[str, Any] | None,
+        use_cache: bool,
+    ) -> Completion:
+        extra_body = dict(extra or {})
+        key: str | None = None
+        if (
+            self.cache is not None
+            and use_cache
+            and is_cacheable(params["temperature"], params.get("seed"))
+        ):
+            key = cache_key(
+                {
+                    "model": self.model,
+                    "endpoint": endpoint,
+                    **body,
+                    "params": params,
+                    "extra": extra_body,
+                }
+            )
+            hit = self.cache.get(key)
+            if hit is not None:
+                self.ledger.record_cache_hit()
+                return completion_from_dict(hit, cached=True)
+        started = time.perf_counter()
+        data = await self._send_with_retries(endpoint, {**body, **params}, extra_body)
+        completion = parse_response(data, chat=endpoint == "chat", fallback_model=self.model)
+        usage = completion.usage
+        self.ledger.record_success(
+            time.perf_counter() - started,
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.cached_tokens,
+        )
+        if key is not None and self.cache is not None:
+            self.cache.put(key, completion.to_dict(), model=self.model, endpoint=endpoint)
+        return completion
+
+    async def _send_with_retries(
+        self, endpoint: str, kwargs: dict[str, Any], extra_body: dict[str, Any]
+    ) -> dict[str, Any]:
+        attempts = self.config.max_retries + 1
+        reason = ""
+        last: BaseException | None = None
+        for attempt in range(attempts):
+            retry_after: float | None = None
+            try:
+                async with self._semaphore:
+                    self.ledger.call_started()
+                    try:
+                        async with asyncio.timeout(self.config.timeout_s):
+                            return await self._send_once(endpoint, kwargs, extra_body)
+                    finally:
+                        self.ledger.call_ended()
+            except (TimeoutError, openai.APITimeoutError) as exc:
+                reason, last = "timeout", exc
+            except openai.APIStatusError as exc:
+                if exc.status_code not in RETRYABLE_STATUS:
+                    self.ledger.record_failure()
+                    raise LLMError(self._status_message(endpoint, exc)) from exc
+                reason, last = str(exc.status_code), exc
+                retry_after = _retry_after(exc)
+            except openai.APIConnectionError as exc:
+                reason, last = "connection", exc
+            except LLMError:  # a 200 whose body is not JSON: retrying would not help
+                self.ledger.record_failure()
+                raise
+            if attempt + 1 < attempts:
+                self.ledger.record_retry(reason)
+                delay = backoff_delay(
+                    attempt, self.config.backoff_base_s, self.config.backoff_max_s, self._rng
+                )
+                if retry_after is not None:
+                    delay = max(delay, min(retry_after, self.config.backoff_max_s))
+                await self._sleep(delay)
+        timed_out = reason == "timeout"
+        self.ledger.record_failure(timeout=timed_out)
+        what = f"{self._where(endpoint)}: gave up after {attempts} attempt(s), last: "
+        if timed_out:
+            raise LLMTimeout(what + f"no answer within {self.config.timeout_s:g} s") from last
+        raise LLMError(what + _describe(last)) from last
+
+    async def _send_once(
+        self, endpoint: str, kwargs: dict[str, Any], extra_body: dict[str, Any]
+    ) -> dict[str, Any]:
+        extra = extra_body or None
+        if endpoint == "chat":
+            raw: Any = await self._openai.chat.completions.with_raw_response.create(
+                model=self.model, **kwargs, extra_body=extra
+            )
+        else:
+            raw = await self._openai.completions.with_raw_response.create(
+                model=self.model, **kwargs, extra_body=extra
+            )
+        try:
+            data = raw.http_response.json()
+        except ValueError as exc:
+            raise LLMError(
+                f"{self._where(endpoint)}: response is not JSON: {raw.text[:300]!r}"
+            ) from exc
+        if not isinstance(data, dict):
+            raise LLMError(
+                f"{self._where(endpoint)}: response is not a JSON object: {str(data)[:300]!r}"
+            )
+        return data
+
+    def _where(self, endpoint: str) -> str:
+        path = "/chat/completions" if endpoint == "chat" else "/completions"
+        return f"{self.base_url}{path} (model {self.model!r})"
+
+    def _status_message(self, endpoint: str, exc: openai.APIStatusError) -> str:
+        msg = f"{self._where(endpoint)}: {_describe(exc)}"
+        if exc.status_code in (401, 403) and not self._key_set:
+            msg += f" (no API key: set the environment variable {self.config.api_key_env})"
+        return msg
+
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool."""
+        await self._openai.close()
+
+    async def __aenter__(self) -> LLMClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"LLMClient({self.base_url!r}, model={self.model!r})"
+
+
+def _common_params(
+    max_tokens: int,
+    temperature: float,
+    seed: int | None,
+    stop: Sequence[str] | None,
+    n: int,
+    top_p: float | None,
+) -> dict[str, Any]:
+    if max_tokens < 1 or n < 1:
+        raise ValueError("max_tokens and n must be at least 1")
+    params: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
+    if n != 1:
+        params["n"] = n
+    if seed is not None:
+        params["seed"] = seed
+    if stop:
+        params["stop"] = list(stop)
+    if top_p is not None:
+        params["top_p"] = top_p
+    return params
+
+
+def _retry_after(exc: openai.APIStatusError) -> float | None:
+    """Seconds from a ``Retry-After`` header in its numeric form (dates are ignored)."""
+    value = exc.response.headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _describe(exc: BaseException | None) -> str:
+    if isinstance(exc, openai.APIStatusError):
+        body = exc.body if exc.body is not None else exc.response.text
+        return f"HTTP {exc.status_code} {str(body)[:300]}"
+    return f"{type(exc).__name__}: {exc}" if exc is not None else "no attempt made"

@@ -1,0 +1,122 @@
+"""The rating run: one persona and one item per request, persona by persona.
+
+Pairs arrive grouped by persona and are dispatched in that order, so the server keeps the
+persona's long prompt prefix in its cache across that persona's items. Requests run
+concurrently up to the client's limit. Each finished rating goes straight to ``sink`` (the
+store, or a list for a Parquet export), so a killed run loses only what was in flight.
+
+Ratings many personas in one prompt collapse (the original team's finding); this module never
+batches prompts, only requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from tastemaker.errors import LLMError
+from tastemaker.llm.client import LLMClient
+from tastemaker.ratings.prompts import PersonaView, PromptFormat, RatingTemplate
+from tastemaker.ratings.records import RatingKey, RatingRecord
+from tastemaker.ratings.sources import ItemView
+from tastemaker.ratings.strategies import RatingOutcome, Strategy
+
+__all__ = ["RunSummary", "pair_seed", "run_ratings"]
+
+#: A run stops (keeping what it stored) after this many consecutive request failures: the
+#: server is down or misconfigured, and recording thousands of identical failures helps no one.
+MAX_CONSECUTIVE_FAILURES = 10
+
+
+@dataclass
+class RunSummary:
+    """Counts and timing of one run."""
+
+    planned: int = 0
+    skipped: int = 0
+    rated: int = 0
+    failed: int = 0
+    calls: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ratings_per_second(self) -> float:
+        return (self.rated + self.failed) / self.seconds if self.seconds else 0.0
+
+
+def pair_seed(seed: int, persona_id: str, item_id: str) -> int:
+    """A per-pair seed, stable across runs and machines (unlike Python's ``hash``)."""
+    digest = hashlib.sha256(f"{seed}\0{persona_id}\0{item_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+async def run_ratings(
+    llm: LLMClient,
+    pairs: Sequence[tuple[PersonaView, ItemView]],
+    *,
+    strategy: Strategy,
+    template: RatingTemplate,
+    fmt: PromptFormat,
+    key: RatingKey,
+    server: str,
+    seed: int,
+    sink: Callable[[RatingRecord], None],
+    skip: set[tuple[str, str]] | None = None,
+    progress: Callable[[RatingRecord], None] | None = None,
+) -> RunSummary:
+    """Rate every pair not in ``skip``; returns the summary. Raises LLMError when the server
+    fails :data:`MAX_CONSECUTIVE_FAILURES` times in a row (what was stored stays stored)."""
+    skip = skip or set()
+    todo = [(p, i) for p, i in pairs if (p.id, i.id) not in skip]
+    summary = RunSummary(planned=len(pairs), skipped=len(pairs) - len(todo))
+    started = time.perf_counter()
+    queue: asyncio.Queue[tuple[PersonaView, ItemView]] = asyncio.Queue()
+    for pair in todo:
+        queue.put_nowait(pair)
+    consecutive = [0]
+    yesno = strategy.name == "yesno"
+
+    async def worker() -> None:
+        while not queue.empty():
+            persona, item = queue.get_nowait()
+            pair = pair_seed(seed, persona.id, item.id)
+            prompt = template.render(persona, item.text, fmt, yesno=yesno)
+            try:
+                outcome = await strategy.rate(llm, prompt, seed=pair)
+                consecutive[0] = 0
+            except LLMError as exc:
+                consecutive[0] += 1
+                outcome = RatingOutcome(answer=None, error=f"request failed: {exc}")
+                if consecutive[0] >= MAX_CONSECUTIVE_FAILURES:
+                    summary.errors.append(str(exc))
+                    raise
+            record = RatingRecord(
+                persona_id=persona.id,
+                item_id=item.id,
+                key=key,
+                server=server,
+                temperature=strategy.temperature,
+                seed=pair,
+                outcome=outcome,
+            )
+            sink(record)
+            summary.calls += outcome.calls
+            if outcome.answer is None:
+                summary.failed += 1
+            else:
+                summary.rated += 1
+            if progress is not None:
+                progress(record)
+
+    workers = [asyncio.create_task(worker()) for _ in range(max(1, llm.config.concurrency))]
+    try:
+        await asyncio.gather(*workers)
+    finally:
+        for task in workers:
+            task.cancel()
+        summary.seconds = time.perf_counter() - started
+    return summary

@@ -1,0 +1,158 @@
+"""Rating prompts: versioned template files rendered for one persona and one item.
+
+A template (``templates/<name>-v<N>.toml``) holds the words; this module turns them into
+the three shapes servers want:
+
+* ``inst`` — the original team's Mistral framing, ``[INST] … [/INST]``, as one raw prompt;
+* ``chatml`` — the ``<|im_start|>`` chat markup of Qwen and SmolLM2, as one raw prompt, for
+  ``/v1/completions`` where the rating strategies need raw continuation;
+* ``messages`` — system and user messages for ``/v1/chat/completions`` on chat-only servers.
+
+The template version stored with each rating is ``<name>-v<N>@<first 8 hex of sha256>``, so
+editing a template file without bumping its number still keys new ratings apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from tastemaker.errors import ConfigError
+from tastemaker.ratings.scale import SCALE_DESCRIPTIONS
+
+__all__ = [
+    "DEFAULT_TEMPLATE",
+    "PersonaView",
+    "Prompt",
+    "PromptFormat",
+    "RatingTemplate",
+    "load_template",
+]
+
+PromptFormat = Literal["inst", "chatml", "messages"]
+DEFAULT_TEMPLATE = "shopper-v1"
+
+
+class _Example(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    shopper: str
+    item: str
+    answer: int
+
+
+class _TemplateFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    system: str
+    user: str
+    yesno_system: str
+    yesno: str
+    examples: list[_Example]
+
+
+@dataclass(frozen=True)
+class PersonaView:
+    """What a rating prompt needs of a persona; ``attributes`` holds the optional ones."""
+
+    id: str
+    name: str
+    gender: str
+    bio: str
+    attributes: Mapping[str, str | list[str]] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """'You are Ana, woman, 25-34, nurse from Lisbon. Style: …' then the bio."""
+        a = self.attributes
+        facts = [self.gender]
+        for key in ("age_band", "occupation"):
+            if a.get(key):
+                facts.append(str(a[key]))
+        line = f"You are {self.name} ({', '.join(facts)})"
+        if a.get("region"):
+            line += f", from {a['region']}"
+        lines = [line + "."]
+        style = [
+            f"{label}: {', '.join(v) if isinstance(v, list) else v}"
+            for key, label in (
+                ("aesthetic", "Style"),
+                ("palette", "Colours you wear"),
+                ("budget", "Budget"),
+                ("brands", "Favourite brands"),
+            )
+            if (v := a.get(key))
+        ]
+        if style:
+            lines.append("; ".join(style) + ".")
+        lines.append(self.bio.strip())
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One rendered request: raw text for completions, or messages for chat."""
+
+    format: PromptFormat
+    text: str | None = None
+    messages: tuple[Mapping[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class RatingTemplate:
+    """A loaded template; :meth:`render` makes the prompt for one (persona, item)."""
+
+    name: str
+    version: str
+    body: _TemplateFile
+
+    def render(
+        self, persona: PersonaView, item_text: str, fmt: PromptFormat, *, yesno: bool = False
+    ) -> Prompt:
+        """The prompt asking ``persona`` to rate ``item_text`` (or to answer Yes/No)."""
+        scale = "\n".join(f"{a} = {text}" for a, text in SCALE_DESCRIPTIONS.items())
+        examples = "\n".join(
+            f"- {e.shopper}; item: {e.item} -> {e.answer}" for e in self.body.examples
+        )
+        user = (self.body.yesno if yesno else self.body.user).format(
+            persona=persona.describe(), scale=scale, examples=examples, item=item_text
+        )
+        system = self.body.yesno_system if yesno else self.body.system
+        if fmt == "messages":
+            return Prompt(
+                fmt,
+                messages=({"role": "system", "content": system}, {"role": "user", "content": user}),
+            )
+        if fmt == "chatml":
+            text = (
+                f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"
+                "<|im_start|>assistant\n"
+            )
+            return Prompt(fmt, text=text)
+        return Prompt(fmt, text=f"[INST] {system}\n\n{user} [/INST]")
+
+
+@cache
+def load_template(name_or_path: str = DEFAULT_TEMPLATE) -> RatingTemplate:
+    """A built-in template by name (``shopper-v1``) or a template file by path."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" and path.is_file():
+        raw = path.read_bytes()
+        name = path.stem
+    else:
+        resource = resources.files("tastemaker.ratings") / "templates" / f"{name_or_path}.toml"
+        if not resource.is_file():
+            raise ConfigError(f"--template {name_or_path}: no such built-in template or file")
+        raw = resource.read_bytes()
+        name = name_or_path
+    try:
+        body = _TemplateFile.model_validate(tomllib.loads(raw.decode("utf-8")))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValidationError) as exc:
+        raise ConfigError(f"template {name_or_path}: {exc}") from exc
+    digest = hashlib.sha256(raw).hexdigest()[:8]
+    return RatingTemplate(name=name, version=f"{name}@{digest}", body=body)

@@ -1,0 +1,341 @@
+"""Elicitation strategies: how one rating is read out of the LLM for one (persona, item) prompt.
+
+* :class:`LogprobStrategy` (default) — one forward pass, the probability of each of the 11
+  answers read from next-token log-probabilities. Answers that are several tokens in the
+  model's tokenizer (``10`` = ``1``+``0`` and ``-1`` = ``-``+``1`` for Qwen) are split
+  exactly by continuation calls on the prompt plus the partial answer, which the server
+  serves from its prompt cache: P(10) = P(1)·P(0 | 1) and P(1) = P(1)·P(no digit | 1).
+* :class:`SampleStrategy` — n draws at temperature T, output constrained to the 11 answers
+  (a GBNF grammar on llama.cpp, ``guided_choice`` on vLLM, strict parsing elsewhere); n = 1
+  at T = 0 is the greedy answer.
+* :class:`FreeStrategy` — the original prompt style: free text, the strict parser, one
+  repair turn, then a recorded failure — never a guessed number.
+* :class:`YesNoStrategy` — "would you buy it?", scored as P(Yes) and mapped onto 1..10.
+
+Every strategy returns a :class:`RatingOutcome`; a failure is an outcome with ``error`` set
+and ``answer`` None, so it is stored and counted, not retried forever or papered over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final, Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from tastemaker.errors import ConfigError
+from tastemaker.llm.client import LLMClient
+from tastemaker.llm.completion import Completion
+from tastemaker.ratings.parser import parse_rating
+from tastemaker.ratings.prompts import Prompt
+from tastemaker.ratings.scale import ANSWERS, distribution_vector, expected_rating, most_likely
+
+__all__ = [
+    "ANSWER_GRAMMAR",
+    "Constraint",
+    "FreeStrategy",
+    "LogprobStrategy",
+    "RatingOutcome",
+    "SampleStrategy",
+    "Strategy",
+    "YesNoStrategy",
+    "make_strategy",
+]
+
+#: GBNF grammar admitting exactly the 11 answers (llama.cpp ``grammar``).
+ANSWER_GRAMMAR: Final = 'root ::= "-1" | "10" | [1-9]'
+_ANSWER_TEXT: Final = {str(a): a for a in ANSWERS}
+_REPAIR: Final = "Return only the number (-1, or 1 to 10), nothing else."
+Constraint = Literal["grammar", "guided_choice", "none"]
+
+
+@dataclass(frozen=True)
+class RatingOutcome:
+    """One rating, or one recorded failure (``answer`` None and ``error`` set)."""
+
+    answer: int | None
+    expected: float | None = None
+    probabilities: npt.NDArray[np.float64] | None = None  # [11], ANSWERS order
+    raw_output: str = ""
+    error: str | None = None
+    calls: int = 1
+
+    @classmethod
+    def from_distribution(
+        cls, probabilities: Mapping[int, float], raw: dict[str, object], calls: int
+    ) -> RatingOutcome:
+        try:
+            vector = distribution_vector(probabilities)
+        except ValueError as exc:
+            return cls(answer=None, raw_output=json.dumps(raw), error=str(exc), calls=calls)
+        return cls(
+            answer=most_likely(vector),
+            expected=expected_rating(vector),
+            probabilities=vector,
+            raw_output=json.dumps(raw),
+            calls=calls,
+        )
+
+
+class Strategy(Protocol):
+    """Reads one rating for one prompt; ``name`` is stored with every rating."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def temperature(self) -> float | None: ...
+
+    async def rate(self, llm: LLMClient, prompt: Prompt, *, seed: int) -> RatingOutcome: ...
+
+
+async def _call(
+    llm: LLMClient,
+    prompt: Prompt,
+    suffix: str = "",
+    *,
+    max_tokens: int,
+    temperature: float,
+    seed: int | None = None,
+    logprobs: int | None = None,
+    extra: Mapping[str, object] | None = None,
+) -> Completion:
+    """One request in whichever shape the prompt has (raw text, or chat messages)."""
+    if prompt.text is not None:
+        return await llm.complete(
+            prompt.text + suffix,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            seed=seed,
+            logprobs=logprobs,
+            extra=extra,
+        )
+    if suffix:
+        raise ConfigError("continuations need a raw-text prompt (format inst or chatml)")
+    return await llm.chat(
+        list(prompt.messages),
+        max_tokens=max_tokens,
+        temperature=temperature,
+        seed=seed,
+        logprobs=logprobs,
+        extra=extra,
+    )
+
+
+@dataclass
+class LogprobStrategy:
+    """The full answer distribution from log-probabilities (see the module docstring).
+
+    ``top_k`` alternatives are read at each position; a branch whose probability is below
+    ``min_branch`` is not followed (its mass, at most that much, is dropped rather than
+    guessed, and the distribution is renormalised over the mass found, reported as
+    ``p_valid`` in the raw output).
+    """
+
+    top_k: int = 20
+    min_branch: float = 1e-3
+    max_depth: int = 3
+    name: str = "logprobs"
+    temperature: float | None = 0.0
+
+    async def rate(self, llm: LLMClient, prompt: Prompt, *, seed: int) -> RatingOutcome:
+        if prompt.text is None:
+            raise ConfigError("the logprobs strategy needs a raw-text prompt (inst or chatml)")
+        counter = [0]
+        first: dict[str, float] = {}
+        mass = await self._expand(llm, prompt, "", "", 1.0, 0, counter, first)
+        raw: dict[str, object] = {
+            "top": {t: round(p, 6) for t, p in first.items()},
+            "p_valid": round(sum(mass.values()), 6),
+        }
+        return RatingOutcome.from_distribution(mass, raw, counter[0])
+
+    async def _expand(
+        self,
+        llm: LLMClient,
+        prompt: Prompt,
+        raw: str,
+        key: str,
+        weight: float,
+        depth: int,
+        counter: list[int],
+        first: dict[str, float],
+    ) -> dict[int, float]:
+        """Mass of each answer below the partial answer ``key`` (``raw`` as generated)."""
+        completion = await _call(
+            llm, prompt, raw, max_tokens=1, temperature=0.0, logprobs=self.top_k
+        )
+        counter[0] += 1
+        probs = completion.top_probs(0)
+        if depth == 0:
+            first.update(probs)
+        found: dict[int, float] = defaultdict(float)
+        branches = []
+        for token, p in probs.items():
+            w = weight * p
+            if key in _ANSWER_TEXT and not token[:1].isdigit():
+                found[_ANSWER_TEXT[key]] += w  # the answer ends here
+                continue
+            extended = key + token if key else token.lstrip()
+            if not extended:  # leading whitespace: the answer is still to come
+                if depth < self.max_depth and w >= self.min_branch:
+                    branches.append((raw + token, "", w))
+                continue
+            candidates = [s for s in _ANSWER_TEXT if s.startswith(extended)]
+            if not candidates:
+                terminated = extended.rstrip(" \n.")
+                if terminated in _ANSWER_TEXT and terminated != extended:
+                    found[_ANSWER_TEXT[terminated]] += w  # "7\n" as one token
+                continue
+            if candidates == [extended]:
+                found[_ANSWER_TEXT[extended]] += w
+            elif depth < self.max_depth and w >= self.min_branch:
+                branches.append((raw + token, extended, w))
+        results = await asyncio.gather(
+            *(self._expand(llm, prompt, r, k, w, depth + 1, counter, first) for r, k, w in branches)
+        )
+        for result in results:
+            for answer, w in result.items():
+                found[answer] += w
+        return dict(found)
+
+
+@dataclass
+class SampleStrategy:
+    """n constrained draws at ``temperature``; the distribution is their frequencies."""
+
+    n: int = 10
+    temperature: float = 1.0
+    constraint: Constraint = "grammar"
+    name: str = "sample"
+
+    def _extra(self) -> dict[str, object] | None:
+        if self.constraint == "grammar":
+            return {"grammar": ANSWER_GRAMMAR}
+        if self.constraint == "guided_choice":
+            return {"guided_choice": [str(a) for a in ANSWERS]}
+        return None
+
+    async def rate(self, llm: LLMClient, prompt: Prompt, *, seed: int) -> RatingOutcome:
+        draws = await asyncio.gather(
+            *(
+                _call(
+                    llm,
+                    prompt,
+                    max_tokens=4,
+                    temperature=self.temperature,
+                    seed=seed + i,
+                    extra=self._extra(),
+                )
+                for i in range(self.n)
+            )
+        )
+        texts = [d.text for d in draws]
+        parsed = [a for a in (parse_rating(t) for t in texts) if a is not None]
+        counts = Counter(parsed)
+        raw: dict[str, object] = {"draws": texts}
+        outcome = RatingOutcome.from_distribution(
+            {a: c / max(1, len(parsed)) for a, c in counts.items()}, raw, self.n
+        )
+        if outcome.error is not None:
+            return outcome
+        # The mode is the answer; with one draw (greedy) that is simply the draw.
+        return RatingOutcome(
+            answer=max(sorted(counts), key=lambda a: counts[a]),
+            expected=float(np.mean(parsed)),
+            probabilities=outcome.probabilities,
+            raw_output=outcome.raw_output,
+            calls=self.n,
+        )
+
+
+@dataclass
+class FreeStrategy:
+    """Free text, strict parser, one repair turn, then a recorded failure."""
+
+    temperature: float = 0.0
+    max_tokens: int = 24
+    name: str = "free"
+
+    async def rate(self, llm: LLMClient, prompt: Prompt, *, seed: int) -> RatingOutcome:
+        first = await _call(
+            llm, prompt, max_tokens=self.max_tokens, temperature=self.temperature, seed=seed
+        )
+        answer = parse_rating(first.text)
+        if answer is not None:
+            return RatingOutcome(answer=answer, raw_output=first.text)
+        repaired = await self._repair(llm, prompt, first.text, seed)
+        answer = parse_rating(repaired.text)
+        raw = json.dumps({"first": first.text, "repair": repaired.text})
+        if answer is not None:
+            return RatingOutcome(answer=answer, raw_output=raw, calls=2)
+        return RatingOutcome(
+            answer=None,
+            raw_output=raw,
+            error="free text not a rating, even after one repair turn",
+            calls=2,
+        )
+
+    async def _repair(self, llm: LLMClient, prompt: Prompt, said: str, seed: int) -> Completion:
+        if prompt.format == "messages":
+            messages = (
+                *prompt.messages,
+                {"role": "assistant", "content": said},
+                {"role": "user", "content": _REPAIR},
+            )
+            retry = Prompt("messages", messages=messages)
+        elif prompt.format == "chatml":
+            retry = Prompt(
+                "chatml",
+                text=f"{prompt.text}{said}<|im_end|>\n<|im_start|>user\n{_REPAIR}<|im_end|>\n"
+                "<|im_start|>assistant\n",
+            )
+        else:
+            retry = Prompt("inst", text=f"{prompt.text} {said}</s>[INST] {_REPAIR} [/INST]")
+        return await _call(llm, retry, max_tokens=8, temperature=0.0, seed=seed)
+
+
+@dataclass
+class YesNoStrategy:
+    """P(Yes) of "would you buy and wear it?", mapped linearly onto 1..10 (never −1).
+
+    Half the cost of the 11-way distribution (one call, no continuations); the mapped score
+    ranks items, and calibration gives it the target spread.
+    """
+
+    top_k: int = 20
+    name: str = "yesno"
+    temperature: float | None = 0.0
+
+    async def rate(self, llm: LLMClient, prompt: Prompt, *, seed: int) -> RatingOutcome:
+        completion = await _call(llm, prompt, max_tokens=1, temperature=0.0, logprobs=self.top_k)
+        probs = completion.top_probs(0)
+        yes = sum(p for t, p in probs.items() if t.strip().lower() == "yes")
+        no = sum(p for t, p in probs.items() if t.strip().lower() == "no")
+        raw = json.dumps({"p_yes": round(yes, 6), "p_no": round(no, 6)})
+        if yes + no <= 0:
+            return RatingOutcome(answer=None, raw_output=raw, error="neither Yes nor No in top-k")
+        score = 1.0 + 9.0 * yes / (yes + no)
+        return RatingOutcome(answer=round(score), expected=score, raw_output=raw)
+
+
+def make_strategy(
+    name: str, *, temperature: float | None = None, n: int = 10, constraint: Constraint = "grammar"
+) -> Strategy:
+    """The strategy called ``name`` with its options; unknown names are a ConfigError."""
+    if name == "logprobs":
+        return LogprobStrategy()
+    if name == "sample":
+        return SampleStrategy(
+            n=n, temperature=1.0 if temperature is None else temperature, constraint=constraint
+        )
+    if name == "free":
+        return FreeStrategy(temperature=0.0 if temperature is None else temperature)
+    if name == "yesno":
+        return YesNoStrategy()
+    raise ConfigError(f"--strategy {name}: choose logprobs, sample, free or yesno")

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tastemaker.ratings.diagnostics import diagnose
+from tastemaker.ratings.scale import ANSWER_COLUMNS, ANSWERS
+
+
+def _frame(answers: list[int | None], personas: int = 2) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "persona_id": [f"p{i % personas}" for i in range(len(answers))],
+            "answer": pd.array(answers, dtype="Int64"),
+        }
+    )
+
+
+def test_the_original_teams_pile_up_is_caught() -> None:
+    d = diagnose(_frame([6, 8, 8, 6, 8, 6, 8, 7, 6, 8]))
+    assert d.share_6_8 == 0.9
+    assert d.neg1_share == 0
+    assert d.collapsed
+    joined = " ".join(d.warnings)
+    assert "6 and 8" in joined
+    assert "no dislikes" in joined
+
+
+def test_a_spread_histogram_passes() -> None:
+    answers = [a for a in ANSWERS for _ in range(3)]
+    d = diagnose(_frame(answers, personas=3))
+    assert d.histogram == {str(a): 3 for a in ANSWERS}
+    assert abs(d.entropy_bits - np.log2(11)) < 1e-9
+    assert d.modal_share == 3 / 33
+    assert not d.collapsed, d.warnings
+
+
+def test_failures_are_counted_not_rated() -> None:
+    d = diagnose(_frame([5, None, 7, None]))
+    assert (d.n, d.failures) == (2, 2)
+
+
+def test_distribution_entropy_when_probabilities_exist() -> None:
+    frame = _frame([5, 5])
+    uniform = np.full((2, 11), 1 / 11)
+    frame[list(ANSWER_COLUMNS)] = uniform
+    d = diagnose(frame)
+    assert d.mean_distribution_entropy_bits is not None
+    assert abs(d.mean_distribution_entropy_bits - np.log2(11)) < 1e-9
+
+
+def test_empty_ratings_warn() -> None:
+    assert diagnose(_frame([])).warnings == ["no ratings to diagnose"]
