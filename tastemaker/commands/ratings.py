@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Annotated, cast
 
+import pandas as pd
 import typer
 
 from tastemaker.commands.common import err, friendly, out, progress_bar, state, store
@@ -23,6 +25,7 @@ from tastemaker.commands.llm_options import (
 )
 from tastemaker.errors import ConfigError
 from tastemaker.llm import LLMConfig, connect
+from tastemaker.ratings.diagnostics import diagnose
 from tastemaker.ratings.engine import RunSummary, run_ratings
 from tastemaker.ratings.prompts import (
     DEFAULT_TEMPLATE,
@@ -124,7 +127,7 @@ def generate(
         )
         rows: list[dict[str, object]] = []
         summary = _run(config, pairs, rater, loaded, fmt, key, seed, no_cache,
-                       lambda r: rows.append(r.row()), set())  # fmt: skip
+                       partial(_append_row, rows), set())  # fmt: skip
         written = write_parquet(rows, out_path)
         out.print(f"wrote {written} ratings to {out_path}", highlight=False)
         _print_summary(summary)
@@ -198,6 +201,10 @@ def _run(
     return asyncio.run(main())
 
 
+def _append_row(rows: list[dict[str, object]], record: RatingRecord) -> None:
+    rows.append(record.row())
+
+
 def _print_summary(summary: RunSummary) -> None:
     out.print(
         f"{summary.rated} rated, {summary.failed} failed, {summary.skipped} already stored, "
@@ -205,3 +212,60 @@ def _print_summary(summary: RunSummary) -> None:
         f"({summary.ratings_per_second:.2f} ratings/s)",
         highlight=False,
     )
+
+
+@app.command("sweep")
+@friendly
+def sweep(
+    temperatures: Annotated[
+        str, typer.Option(help="Comma-separated temperatures, e.g. 0.2,0.7,1.2.")
+    ] = "0.3,0.7,1.0,1.5",
+    strategy: Annotated[str, typer.Option(help="sample | free.")] = "sample",
+    n: Annotated[int, typer.Option("--n", min=1, help="Draws per rating (sample).")] = 5,
+    per_persona: Annotated[int, typer.Option(min=1, help="Items per persona.")] = 5,
+    limit_personas: Annotated[int, typer.Option(min=1, help="Personas to use.")] = 4,
+    template: Annotated[str, typer.Option(help="Template name or path.")] = DEFAULT_TEMPLATE,
+    seed: Annotated[int, typer.Option(help="Seed for item draws and sampling.")] = 0,
+    llm: LlmUrl = None,
+    model: ModelName = DEFAULTS["model"],
+    api_key_env: ApiKeyEnv = DEFAULTS["api_key_env"],
+    concurrency: Concurrency = 2,
+    timeout: Timeout = 120.0,
+) -> None:
+    """Rate one small sample at several temperatures and show how the histogram widens."""
+    try:
+        values = [float(t) for t in temperatures.split(",") if t.strip()]
+    except ValueError:
+        raise ConfigError(f"--temperatures {temperatures}: expected numbers like 0.2,0.7") from None
+    if strategy not in ("sample", "free") or not values:
+        raise ConfigError("sweep needs --strategy sample or free and at least one temperature")
+    config = llm_config(llm, model, api_key_env, concurrency, timeout)
+    loaded = load_template(template)
+    with store() as opened:
+        pairs = pair_up(
+            store_personas(opened)[:limit_personas],
+            store_items(opened),
+            per_persona=per_persona,
+            seed=seed,
+        )
+    if not pairs:
+        raise ConfigError("nothing to rate: generate personas and import a catalogue first")
+    results: dict[str, dict[str, object]] = {}
+    folder = state.data_dir / "reports" / "sweep"
+    for value in values:
+        rater = make_strategy(strategy, temperature=value, n=n)
+        key = RatingKey(loaded.version, config.model, rater.name)
+        rows: list[dict[str, object]] = []
+        _run(config, pairs, rater, loaded, "chatml", key, seed, False,
+             partial(_append_row, rows), set())  # fmt: skip
+        write_parquet(rows, folder / f"{strategy}-t{value:g}.parquet")
+        d = diagnose(pd.DataFrame(rows))
+        results[f"{value:g}"] = {
+            "n": d.n, "failures": d.failures, "entropy_bits": round(d.entropy_bits, 3),
+            "neg1_share": round(d.neg1_share, 3), "share_6_8": round(d.share_6_8, 3),
+            "modal_share": round(d.modal_share, 3), "histogram": d.histogram,
+            "warnings": d.warnings,
+        }  # fmt: skip
+        out.print(f"T={value:g}: " + json.dumps(results[f"{value:g}"]), highlight=False)
+    (folder / "sweep.json").write_text(json.dumps(results, indent=2))
+    out.print(f"sweep: {folder / 'sweep.json'}", highlight=False)

@@ -9,8 +9,9 @@ Offers:
 - :func:`get_text_encoder` / :func:`get_image_encoder` to build one from the ``encoder``
   setting, :func:`encoder_slug` and :func:`export_dir` to name its export folder;
 - :class:`EmbeddingCache`, keyed by (encoder id, content hash), so nothing is encoded twice;
-- :func:`embed_items`, the ``embed items`` stage, its :class:`EmbedReport`, and
-  :func:`read_export` for the stages that read its ``vectors.npy`` / ``ids.json``.
+- :func:`embed_items`, the ``embed items`` stage, and its :class:`EmbedReport`;
+- :func:`read_export` (an :class:`Export`) for the stages that read its ``vectors.npy``,
+  ``ids.json`` and ``manifest.json`` (:class:`ExportPaths`).
 
 The encoder classes load torch and transformers, so they are imported on first use: importing
 this package stays cheap for the CLI.
@@ -22,7 +23,8 @@ import importlib
 from typing import TYPE_CHECKING
 
 from tastemaker.embed.cache import EmbeddingCache
-from tastemaker.embed.pipeline import EmbedReport, embed_items, read_export
+from tastemaker.embed.export import Export, ExportPaths, read_export
+from tastemaker.embed.pipeline import EmbedReport, Progress, embed_items
 from tastemaker.embed.protocol import ImageEncoder, TextEncoder, Vectors
 from tastemaker.embed.registry import (
     DEFAULT_ENCODER,
@@ -43,8 +45,11 @@ __all__ = [
     "ClipTextEncoder",
     "EmbedReport",
     "EmbeddingCache",
+    "Export",
+    "ExportPaths",
     "ImageEncoder",
     "MiniLMEncoder",
+    "Progress",
     "TextEncoder",
     "Vectors",
     "embed_items",

@@ -104,7 +104,8 @@ class LLMClient:
         first token's distribution with ``completion.top_logprobs(0)``. With llama.cpp and
         vLLM these come from the model's full softmax, independent of temperature and of any
         grammar in ``extra``. ``extra`` goes into the request body as is (llama.cpp
-        ``grammar``, vLLM ``guided_choice``…) and is part of the cache key.
+        ``grammar``, vLLM ``guided_choice``…) and is part of the cache key. llama.cpp accepts
+        ``n`` only up to its number of slots; draw more samples as separate seeded calls.
         """
         params = _common_params(max_tokens, temperature, seed, stop, n, top_p)
         if logprobs is not None:
@@ -164,9 +165,12 @@ class LLMClient:
             if hit is not None:
                 self.ledger.record_cache_hit()
                 return completion_from_dict(hit, cached=True)
-        started = time.perf_counter()
-        data = await self._send_with_retries(endpoint, {**body, **params}, extra_body)
-        completion = parse_response(data, chat=endpoint == "chat", fallback_model=self.model)
+        data, started = await self._send_with_retries(endpoint, {**body, **params}, extra_body)
+        try:
+            completion = parse_response(data, chat=endpoint == "chat", fallback_model=self.model)
+        except LLMError:
+            self.ledger.record_failure()
+            raise
         usage = completion.usage
         self.ledger.record_success(
             time.perf_counter() - started,
@@ -180,18 +184,26 @@ class LLMClient:
 
     async def _send_with_retries(
         self, endpoint: str, kwargs: dict[str, Any], extra_body: dict[str, Any]
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], float]:
+        """Send with retries; return the body and the time the first attempt got a slot.
+
+        Latency counts from that moment: the wait for the semaphore is our own queue, not the
+        server's speed.
+        """
         attempts = self.config.max_retries + 1
+        first_start: float | None = None
         reason = ""
         last: BaseException | None = None
         for attempt in range(attempts):
             retry_after: float | None = None
             try:
                 async with self._semaphore:
-                    self.ledger.call_started()
+                    start = self.ledger.call_started()
+                    first_start = start if first_start is None else first_start
                     try:
                         async with asyncio.timeout(self.config.timeout_s):
-                            return await self._send_once(endpoint, kwargs, extra_body)
+                            data = await self._send_once(endpoint, kwargs, extra_body)
+                            return data, first_start
                     finally:
                         self.ledger.call_ended()
             except (TimeoutError, openai.APITimeoutError) as exc:

@@ -71,9 +71,7 @@ class Pools(RunConfig):
     brands: Pool | dict[str, Pool]
     brands_per_persona: int = Field(default=3, ge=0, le=20)
 
-    @field_validator(
-        "gender", "age_band", "occupation", "region", "aesthetic", "palette", "budget"
-    )
+    @field_validator("gender", "age_band", "occupation", "region", "aesthetic", "palette", "budget")
     @classmethod
     def _clean_pool(cls, values: Pool) -> Pool:
         return _check_pool(values)
@@ -138,7 +136,7 @@ def _check_pool(values: Pool) -> Pool:
 
 
 def age_range(band: str) -> tuple[int, int] | None:
-    """Inclusive ``(low, high)`` ages of a band such as ``"25-34"`` or ``"65+"``; None if free text."""
+    """Inclusive ``(low, high)`` ages of a band like ``"25-34"`` or ``"65+"``; None if free text."""
     match = _BAND.match(band)
     if match is None:
         return None

@@ -133,8 +133,7 @@ def _least_used_combination(
 
         def pair_score(value: str, attribute: ScalarAttribute = attribute, i: int = i) -> int:
             return sum(
-                pair_counts[_pair(balanced[j], chosen[j], attribute, value, j < i)]
-                for j in chosen
+                pair_counts[_pair(balanced[j], chosen[j], attribute, value, j < i)] for j in chosen
             )
 
         chosen[i] = min(candidates, key=pair_score)  # first of equals: a seeded random tie

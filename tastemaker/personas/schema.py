@@ -16,10 +16,13 @@ which is the authority, accepts any honest two-sentence bio from an unconstraine
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
+
+from tastemaker.errors import LLMOutputError
 
 __all__ = [
     "MIN_BIO_SENTENCES",
@@ -28,26 +31,33 @@ __all__ = [
     "Persona",
     "PersonaText",
     "count_sentences",
+    "parse_persona_text",
 ]
 
 MIN_BIO_SENTENCES: Final = 2
 _MAX_BIO_CHARS: Final = 2000
 _MAX_NAME_CHARS: Final = 80
+_MAX_NAME_WORDS: Final = 6
 _MIN_SENTENCE_WORDS: Final = 3
 
 # A sentence ends at . ! or ? (possibly followed by a closing quote or bracket) and then
 # whitespace or the end of the text.
 _SENTENCE_END = re.compile(r"""(?<=[.!?])["')\]»”’]*(?=\s|$)""")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# One surrounding Markdown code fence, which unconstrained chat models like to add.
+_FENCE = re.compile(r"^```[a-zA-Z]*\s*(.*?)\s*```$", re.DOTALL)
 
-# The decoding constraint: 2-6 sentences, each starting with a capital and ending in . ! or ?,
-# with no quote, backslash or newline inside (they would need JSON escapes the grammar would
-# have to model).
-_SENTENCE_PATTERN = r'[A-ZÀ-Þ][^.!?"\\\n]*[.!?]'
+# The decoding constraint. Names: two to four capitalised words. Bios: two to six sentences,
+# each starting with a capital and ending in . ! or ?, at most 300 characters, with no quote,
+# backslash or newline inside (they would need JSON escapes the grammar would have to model).
+# The length bound matters: without it a small model writes one endless run-on sentence until
+# max_tokens cuts the JSON off.
+_NAME_WORD = r"[A-ZÀ-Þ][A-Za-zÀ-ÿ'’-]{1,20}"
+_SENTENCE_PATTERN = r'[A-ZÀ-Þ][^.!?"\\\n]{10,300}[.!?]'
 PERSONA_TEXT_SCHEMA: Final[dict[str, Any]] = {
     "type": "object",
     "properties": {
-        "name": {"type": "string", "minLength": 2, "maxLength": 60},
+        "name": {"type": "string", "pattern": f"^{_NAME_WORD}( {_NAME_WORD}){{1,3}}$"},
         "bio": {
             "type": "string",
             "pattern": f"^{_SENTENCE_PATTERN}( {_SENTENCE_PATTERN}){{1,5}}$",
@@ -92,7 +102,11 @@ class Attributes(BaseModel):
 
 
 class PersonaText(BaseModel):
-    """The LLM's answer: a name and a bio of at least two sentences; nothing else."""
+    """The LLM's answer: a name and a bio of at least two sentences; nothing else.
+
+    A name must be a person's name (letters, no digits, at most six words: small models like
+    to answer "Shopper123"); whitespace in both fields is collapsed to single spaces.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -102,11 +116,15 @@ class PersonaText(BaseModel):
     @field_validator("name")
     @classmethod
     def _real_name(cls, value: str) -> str:
-        name = " ".join(value.split())
-        if not name or not _WORD.search(name):
-            raise ValueError("name must contain letters")
         if "\n" in value:
             raise ValueError("name must be one line")
+        name = " ".join(value.split())
+        if not _WORD.search(name):
+            raise ValueError("name must contain letters")
+        if any(ch.isdigit() for ch in name):
+            raise ValueError(f"a person's name has no digits, got {name!r}")
+        if len(name.split()) > _MAX_NAME_WORDS:
+            raise ValueError(f"name has more than {_MAX_NAME_WORDS} words")
         return name
 
     @field_validator("bio")
@@ -165,3 +183,30 @@ class Persona(BaseModel):
             model=model,
             generation=dict(generation or {}),
         )
+
+
+def parse_persona_text(raw: str) -> PersonaText:
+    """Validate one LLM answer strictly; :class:`LLMOutputError` says what is wrong.
+
+    Only surrounding whitespace and one Markdown code fence are forgiven; anything else (prose
+    around the object, extra keys, a one-sentence bio) is an error, to be repaired or recorded,
+    never patched up here.
+    """
+    text = raw.strip()
+    fenced = _FENCE.match(text)
+    if fenced is not None:
+        text = fenced.group(1)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LLMOutputError(f"not a JSON object ({exc.msg} at character {exc.pos})") from exc
+    if not isinstance(data, dict):
+        raise LLMOutputError(f"expected a JSON object, got {type(data).__name__}")
+    try:
+        return PersonaText.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'answer'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise LLMOutputError(problems) from exc

@@ -28,6 +28,7 @@ __all__ = [
     "delete_failures",
     "insert_rating",
     "load_ratings",
+    "save_calibrated",
     "stored_keys",
     "write_parquet",
 ]
@@ -113,11 +114,13 @@ def delete_failures(store: Store, key: RatingKey) -> int:
     return cursor.rowcount
 
 
+_INSERT_COLUMNS: Final = (
+    "persona_id", "item_id", "template_version", "model", "strategy", "server", "temperature",
+    "seed", "answer", "expected_rating", *ANSWER_COLUMNS, "raw_output", "error", "run_id",
+)  # fmt: skip
 _INSERT: Final = (
-    "INSERT INTO ratings (persona_id, item_id, template_version, model, strategy, server, "
-    f"temperature, seed, answer, expected_rating, {', '.join(ANSWER_COLUMNS)}, raw_output, "
-    f"error, run_id) VALUES ({', '.join('?' * (14 + len(ANSWER_COLUMNS)))}) "
-    "ON CONFLICT DO NOTHING"
+    f"INSERT INTO ratings ({', '.join(_INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_INSERT_COLUMNS))}) ON CONFLICT DO NOTHING"
 )
 
 
@@ -166,13 +169,36 @@ def load_ratings(
     sql = (
         "SELECT persona_id, item_id, strategy, model, answer, expected_rating, "
         f"{', '.join(ANSWER_COLUMNS)}, template_version, temperature, seed, error, server, "
-        "raw_output FROM ratings"
+        "raw_output, calibrated FROM ratings"
         + (f" WHERE {' AND '.join(where)}" if where else "")
         + " ORDER BY persona_id, item_id"
     )
     frame = pd.read_sql_query(sql, store.conn, params=params)
     frame["answer"] = frame["answer"].astype("Int64")
+    frame["calibrated"] = frame["calibrated"].astype("Int64")
     return frame
+
+
+def save_calibrated(store: Store, frame: pd.DataFrame) -> int:
+    """Write the ``calibrated`` column of ``frame`` (keyed like the ratings table) back."""
+    values = frame["calibrated"].astype("Int64").tolist()
+    rows = [
+        (None if pd.isna(value) else int(value), *key)
+        for value, key in zip(
+            values,
+            frame[["persona_id", "item_id", "template_version", "model", "strategy"]].itertuples(
+                index=False, name=None
+            ),
+            strict=True,
+        )
+    ]
+    with store.transaction() as conn:
+        conn.executemany(
+            "UPDATE ratings SET calibrated = ? WHERE persona_id = ? AND item_id = ? "
+            "AND template_version = ? AND model = ? AND strategy = ?",
+            rows,
+        )
+    return len(rows)
 
 
 def write_parquet(records: Iterable[dict[str, object]] | pd.DataFrame, path: Path) -> int:

@@ -128,6 +128,11 @@ MIGRATIONS: list[list[str]] = [
         ) WITHOUT ROWID
         """,
     ],
+    # 2: calibrated answers live beside the raw ones, so both stay inspectable.
+    [
+        "ALTER TABLE ratings ADD COLUMN calibrated INTEGER "
+        "CHECK (calibrated IS NULL OR calibrated = -1 OR calibrated BETWEEN 1 AND 10)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

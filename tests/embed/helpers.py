@@ -30,7 +30,8 @@ def clip_tokenizer(bos: int = CLIP_BOS, eos: int = CLIP_EOS) -> CLIPTokenizer:
         vocab[left + right] = len(vocab)
     vocab["<|startoftext|>"] = bos
     vocab["<|endoftext|>"] = eos
-    return CLIPTokenizer(vocab=vocab, merges=merges)
+    # The tokenizers library wants merges as pairs; transformers annotates them as strings.
+    return CLIPTokenizer(vocab=vocab, merges=merges)  # type: ignore[arg-type]
 
 
 class FakeEncoder:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
+from transformers import CLIPTextConfig, CLIPVisionConfig
 
 from tastemaker.embed.clip import ClipComponents, ClipImageEncoder, ClipTextEncoder
 from tastemaker.embed.protocol import ImageEncoder, TextEncoder
@@ -46,9 +47,12 @@ def images(tmp_path: Path) -> list[Path]:
 
 def test_the_random_model_has_the_vit_b32_shape(clip_components: ClipComponents) -> None:
     config = clip_components.model.config
-    assert (config.projection_dim, config.text_config.hidden_size) == (512, 512)
-    assert (config.vision_config.hidden_size, config.vision_config.patch_size) == (768, 32)
-    assert config.text_config.eos_token_id == CLIP_EOS
+    text, vision = config.text_config, config.vision_config
+    assert isinstance(text, CLIPTextConfig)
+    assert isinstance(vision, CLIPVisionConfig)
+    assert (config.projection_dim, text.hidden_size, text.max_position_embeddings) == (512, 512, 77)
+    assert (vision.hidden_size, vision.patch_size, vision.image_size) == (768, 32, 224)
+    assert text.eos_token_id == CLIP_EOS
 
 
 def test_text_vectors_are_512_d_unit_rows(text_encoder: ClipTextEncoder) -> None:

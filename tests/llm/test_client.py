@@ -393,3 +393,13 @@ def test_ledger_can_be_shared_across_clients() -> None:
     assert summary["cached_prompt_tokens"] == 4
     assert summary["latency_p50_s"] is not None
     assert summary["wall_s"] > 0
+
+
+def test_json_without_choices_is_an_error_and_counted() -> None:
+    with FaultInjectingServer() as server:
+        server.answer = lambda path, body: {"error": "overloaded"}  # type: ignore[method-assign]
+        client = LLMClient(config_for(server), sleep=RecordingSleep())
+        with pytest.raises(LLMError, match="no 'choices'"):
+            asyncio.run(complete_once(client))
+    assert client.ledger.summary()["failures"] == 1
+    assert client.ledger.summary()["calls"] == 0

@@ -1,0 +1,170 @@
+"""``tastemaker ratings report | calibrate | compare``: the checks that need no LLM."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from tastemaker.commands.common import friendly, out, state, store
+from tastemaker.commands.ratings import app
+from tastemaker.errors import ConfigError, DataError
+from tastemaker.ratings.calibrate import calibrate, load_target
+from tastemaker.ratings.compare import compare_ratings
+from tastemaker.ratings.diagnostics import diagnose
+from tastemaker.ratings.plots import plot_histograms, plot_personas
+from tastemaker.ratings.records import load_ratings, save_calibrated
+from tastemaker.store.db import Store
+
+__all__ = ["select_ratings"]
+
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Only ratings by this model.")]
+StrategyOpt = Annotated[str | None, typer.Option(help="Only ratings of this strategy.")]
+TemplateOpt = Annotated[
+    str | None, typer.Option("--template-version", help="Only this template version.")
+]
+
+
+def select_ratings(
+    opened: Store, model: str | None, strategy: str | None, template: str | None
+) -> pd.DataFrame:
+    """Stored ratings matching the filters; none at all is a clear error."""
+    frame = load_ratings(opened, model=model, strategy=strategy, template_version=template)
+    if frame.empty:
+        raise DataError(
+            "no stored ratings match "
+            f"model={model or '*'} strategy={strategy or '*'} template={template or '*'}; "
+            "run `tastemaker ratings generate` first"
+        )
+    return frame
+
+
+def _parse_selector(text: str) -> dict[str, str]:
+    selector: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep or key not in ("model", "strategy", "template"):
+            raise ConfigError(f"selector {text!r}: use model=…,strategy=…,template=…")
+        selector[key] = value
+    return selector
+
+
+def _load_side(opened: Store, spec: str) -> pd.DataFrame:
+    """A Parquet export, or stored ratings picked by a ``key=value,…`` selector."""
+    if spec.endswith(".parquet"):
+        path = Path(spec)
+        if not path.is_file():
+            raise DataError(f"{path}: no such file")
+        return pd.read_parquet(path)
+    s = _parse_selector(spec)
+    return select_ratings(opened, s.get("model"), s.get("strategy"), s.get("template"))
+
+
+@app.command("report")
+@friendly
+def report(
+    model: ModelOpt = None,
+    strategy: StrategyOpt = None,
+    template_version: TemplateOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Report directory.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Histogram, −1 share, 6+8 share, modal share, entropy, per-persona spread, collapse."""
+    with store() as opened:
+        frame = select_ratings(opened, model, strategy, template_version)
+    target = out_dir or state.data_dir / "reports" / "ratings"
+    raw = diagnose(frame)
+    result: dict[str, object] = {"raw": asdict(raw) | {"collapsed": raw.collapsed}}
+    series = {"raw answers": frame["answer"].dropna().astype(int).tolist()}
+    if frame["calibrated"].notna().any():
+        calibrated = diagnose(frame, column="calibrated")
+        result["calibrated"] = asdict(calibrated) | {"collapsed": calibrated.collapsed}
+        series["calibrated"] = frame["calibrated"].dropna().astype(int).tolist()
+    histogram = plot_histograms(series, target / "histogram.png", title="Rating histogram")
+    personas = plot_personas(raw.persona_mean, raw.persona_std, target / "personas.png")
+    result["plots"] = [str(histogram), str(personas)]
+    (target / "report.json").write_text(json.dumps(result, indent=2))
+    if as_json:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return
+    out.print(
+        f"{raw.n} ratings ({raw.failures} failures) from {len(raw.persona_mean)} personas: "
+        f"-1 share {raw.neg1_share:.1%}, 6+8 share {raw.share_6_8:.1%}, modal "
+        f"{raw.modal_answer} at {raw.modal_share:.1%}, entropy {raw.entropy_bits:.2f} bits, "
+        f"median per-persona spread {raw.median_persona_std or 0:.2f}",
+        highlight=False,
+    )
+    out.print("histogram: " + json.dumps(raw.histogram), highlight=False)
+    for warning in raw.warnings:
+        out.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
+    if "calibrated" in result:
+        out.print("calibrated answers are in the report too", highlight=False)
+    out.print(f"report: {target / 'report.json'}; plots: {histogram}, {personas}", highlight=False)
+
+
+@app.command("calibrate")
+@friendly
+def calibrate_command(
+    target: Annotated[
+        str, typer.Option(help="'uniform' or a JSON file mapping answers to weights.")
+    ] = "uniform",
+    model: ModelOpt = None,
+    strategy: StrategyOpt = None,
+    template_version: TemplateOpt = None,
+) -> None:
+    """Map ratings onto the target by quantiles, per (template, model, strategy) group."""
+    wanted = load_target(target)
+    reports = {}
+    with store() as opened:
+        frame = select_ratings(opened, model, strategy, template_version)
+        for group, part in frame.groupby(["template_version", "model", "strategy"]):
+            calibrated, result = calibrate(part, wanted)
+            save_calibrated(opened, part.assign(calibrated=calibrated))
+            name = "/".join(str(g) for g in group)
+            reports[name] = asdict(result)
+            out.print(
+                f"{name}: {result.n} ratings; Wasserstein {result.before['wasserstein']:.3f} -> "
+                f"{result.after['wasserstein']:.3f}, JSD {result.before['jsd']:.3f} -> "
+                f"{result.after['jsd']:.3f}, -1 share {result.before['neg1_share']:.1%} -> "
+                f"{result.after['neg1_share']:.1%}, modal share "
+                f"{result.before['modal_share']:.1%} -> {result.after['modal_share']:.1%}",
+                highlight=False,
+            )
+    path = state.data_dir / "reports" / "calibration.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"target": target, "groups": reports}, indent=2))
+    out.print(f"report: {path}", highlight=False)
+
+
+@app.command("compare")
+@friendly
+def compare(
+    a: Annotated[str, typer.Argument(help="Parquet file, or selector model=…,strategy=….")],
+    b: Annotated[str, typer.Argument(help="Parquet file, or selector model=…,strategy=….")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Report directory.")] = None,
+) -> None:
+    """Spearman, exact agreement and overlaid histograms of two models or strategies."""
+    with store() as opened:
+        left, right = _load_side(opened, a), _load_side(opened, b)
+    result = compare_ratings(left, right)
+    target = out_dir or state.data_dir / "reports" / "compare"
+    plot = plot_histograms(
+        {a: left["answer"].dropna().astype(int).tolist(),
+         b: right["answer"].dropna().astype(int).tolist()},
+        target / "compare.png",
+        title="A vs B",
+    )  # fmt: skip
+    (target / "compare.json").write_text(json.dumps({"a": a, "b": b, **asdict(result)}, indent=2))
+    if result.pairs == 0:
+        raise DataError(f"{a} and {b} share no (persona, item) pair")
+    out.print(
+        f"{result.pairs} shared pairs: Spearman {result.spearman}, exact agreement "
+        f"{result.exact_agreement:.1%}, within one {result.within_one:.1%}; "
+        f"mean {result.mean_a:.2f} vs {result.mean_b:.2f}; plot {plot}",
+        highlight=False,
+    )

@@ -1,0 +1,176 @@
+"""Rating runs end to end: resumable, idempotent, killed mid-way and restarted (marker ``llm``)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tastemaker.catalog.importer import import_catalog
+from tastemaker.llm import LLMClient, LLMConfig
+from tastemaker.llm.server import EmbeddedServer
+from tastemaker.ratings.engine import RunSummary, pair_seed, run_ratings
+from tastemaker.ratings.prompts import PersonaView, load_template
+from tastemaker.ratings.records import (
+    PARQUET_SCHEMA,
+    RatingKey,
+    RatingRecord,
+    insert_rating,
+    load_ratings,
+    stored_keys,
+)
+from tastemaker.ratings.sources import pair_up, store_items, store_personas
+from tastemaker.ratings.strategies import LogprobStrategy
+from tastemaker.store import Store, open_store
+
+MODEL = "smollm2-135m-instruct"
+PERSONAS = [
+    (
+        "p1",
+        "Ana",
+        "Women",
+        "Ana runs marathons and works as a physiotherapist. She loves bright gear.",
+    ),
+    ("p2", "George", "Men", "George is a retired banker. He wears tailored suits every day."),
+    (
+        "p3",
+        "Kim",
+        "Women",
+        "Kim is a goth musician in Berlin. She only wears black, never pastels.",
+    ),
+]
+
+
+def _seed_store(store: Store, catalog: Path) -> None:
+    import_catalog(store, catalog)
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO personas (id, name, gender, bio) VALUES (?, ?, ?, ?)", PERSONAS
+        )
+
+
+def _run(store: Store, server: EmbeddedServer, per_persona: int) -> RunSummary:
+    template = load_template()
+    key = RatingKey(template.version, MODEL, "logprobs")
+    pairs = pair_up(store_personas(store), store_items(store), per_persona=per_persona, seed=1)
+
+    async def main() -> RunSummary:
+        config = LLMConfig(base_url=server.base_url, model=MODEL, concurrency=2)
+        async with LLMClient(config) as llm:
+            return await run_ratings(
+                llm,
+                pairs,
+                strategy=LogprobStrategy(),
+                template=template,
+                fmt="chatml",
+                key=key,
+                server=server.base_url,
+                seed=1,
+                sink=lambda r: insert_rating(store, r, None),
+                skip=stored_keys(store, key),
+            )
+
+    return asyncio.run(main())
+
+
+@pytest.mark.llm
+def test_a_rerun_skips_every_stored_rating(
+    store: Store, sample_catalog: Path, smollm_server: EmbeddedServer
+) -> None:
+    _seed_store(store, sample_catalog)
+    first = _run(store, smollm_server, per_persona=3)
+    second = _run(store, smollm_server, per_persona=3)
+    assert (first.planned, first.rated + first.failed) == (9, 9)
+    assert (second.skipped, second.rated, second.calls) == (9, 0, 0)
+    frame = load_ratings(store)
+    assert len(frame) == 9
+    assert frame.groupby("persona_id").size().tolist() == [3, 3, 3]
+    rated = frame.dropna(subset=["answer"])
+    sums = rated[[c for c in PARQUET_SCHEMA.names if c.startswith("p_")]].sum(axis=1)
+    assert ((sums - 1).abs() < 1e-6).all()
+    assert (frame["server"] == smollm_server.base_url).all()
+
+
+def test_pair_seeds_are_stable_and_distinct() -> None:
+    assert pair_seed(0, "p1", "i1") == pair_seed(0, "p1", "i1")
+    assert len({pair_seed(0, "p1", str(i)) for i in range(1000)}) == 1000
+
+
+def test_a_failed_request_is_recorded_not_guessed(store: Store, sample_catalog: Path) -> None:
+    _seed_store(store, sample_catalog)
+    from tastemaker.ratings.strategies import RatingOutcome
+
+    key = RatingKey("v", "m", "free")
+    record = RatingRecord(
+        "p1", "90001", key, "s", 0.0, 1, RatingOutcome(answer=None, error="boom", raw_output="x")
+    )
+    insert_rating(store, record, None)
+    insert_rating(store, record, None)  # a re-run cannot duplicate
+    frame = load_ratings(store)
+    assert len(frame) == 1
+    assert pd.isna(frame.loc[0, "answer"])
+    assert frame.loc[0, "error"] == "boom"
+
+
+def _count(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return int(conn.execute("SELECT count(*) FROM ratings").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_a_killed_run_resumes_without_losing_or_duplicating(
+    tmp_path: Path, sample_catalog: Path, smollm_server: EmbeddedServer
+) -> None:
+    with open_store(tmp_path / "tastemaker.sqlite") as store:
+        _seed_store(store, sample_catalog)
+    command = [
+        sys.executable, "-m", "tastemaker", "--data-dir", str(tmp_path), "ratings", "generate",
+        "--model", MODEL, "--per-persona", "8", "--seed", "3", "--no-cache",
+    ]  # fmt: skip
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 240
+    while _count(tmp_path / "tastemaker.sqlite") < 5 and time.monotonic() < deadline:
+        assert process.poll() is None, "the run ended before it could be killed"
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    before = _count(tmp_path / "tastemaker.sqlite")
+    assert 5 <= before < 24
+
+    resumed = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{before} already stored" in resumed.stdout
+    with sqlite3.connect(tmp_path / "tastemaker.sqlite") as conn:
+        total, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT persona_id || '/' || item_id) FROM ratings"
+        ).fetchone()
+    assert total == distinct == 24
+
+
+def test_persona_view_from_the_store_keeps_attributes(store: Store) -> None:
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO personas (id, name, gender, bio, occupation, brands) "
+            "VALUES ('p', 'Ann', 'Women', 'Bio one. Bio two.', 'nurse', '[\"Quill\"]')"
+        )
+    (persona,) = store_personas(store)
+    assert persona == PersonaView(
+        "p", "Ann", "Women", "Bio one. Bio two.", {"occupation": "nurse", "brands": ["Quill"]}
+    )
