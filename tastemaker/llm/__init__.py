@@ -19,12 +19,13 @@ It knows nothing of personas or ratings; prompts arrive as text.
 """
 
 from tastemaker.llm.cache import ResponseCache, cache_key, is_cacheable
-from tastemaker.llm.client import LLMClient, backoff_delay
+from tastemaker.llm.client import LLMClient
 from tastemaker.llm.completion import Choice, Completion, GeneratedToken, TokenLogprob, Usage
 from tastemaker.llm.config import LLMConfig, default_cache_path
 from tastemaker.llm.connect import connect
 from tastemaker.llm.ledger import Ledger
 from tastemaker.llm.models import DEFAULT_MODEL, MODELS, ModelSpec, ensure_model
+from tastemaker.llm.retry import backoff_delay
 from tastemaker.llm.server import EmbeddedServer
 
 __all__ = [

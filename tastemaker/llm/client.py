@@ -2,11 +2,8 @@
 
 The openai SDK does the HTTP and the request shapes; its own retries are switched off
 (``max_retries=0``) because a rating run needs to *see* them: each retry is counted in the
-ledger, the backoff is full-jitter exponential (so a fleet of tasks that hit a 429 together
-does not come back together), and the attempt count is one setting for every server.
-What is retried: 408, 429, any 5xx, connection failures and timeouts, the failures that a
-busy or restarting server produces. Other 4xx (a bad parameter, a wrong key, an unknown model)
-would fail the same way again and are raised at once.
+ledger, and the policy (:mod:`tastemaker.llm.retry`: 408/429/5xx, connection failures and
+timeouts, full-jitter backoff) is one setting for every server.
 
 Concurrency is bounded by a semaphore held for each attempt, not during backoff, so a task
 waiting out a 429 leaves its place to others. Each attempt is bounded by ``timeout_s`` in total
@@ -30,18 +27,13 @@ from tastemaker.llm.cache import ResponseCache, cache_key, is_cacheable
 from tastemaker.llm.completion import Completion, completion_from_dict, parse_response
 from tastemaker.llm.config import LLMConfig
 from tastemaker.llm.ledger import Ledger
+from tastemaker.llm.retry import RETRYABLE_STATUS, backoff_delay, describe, retry_after
 
-__all__ = ["NO_API_KEY", "RETRYABLE_STATUS", "LLMClient", "backoff_delay"]
+__all__ = ["NO_API_KEY", "LLMClient"]
 
-RETRYABLE_STATUS = frozenset({408, 429}) | frozenset(range(500, 600))
 NO_API_KEY = "no-key"  # local servers want no key, but the SDK insists on some string
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-def backoff_delay(retry: int, base_s: float, max_s: float, rng: random.Random) -> float:
-    """Full-jitter exponential backoff: uniform in [0, min(max_s, base_s * 2**retry)]."""
-    return rng.uniform(0.0, min(max_s, base_s * (2.0**retry)))
 
 
 class LLMClient:
@@ -195,7 +187,7 @@ class LLMClient:
         reason = ""
         last: BaseException | None = None
         for attempt in range(attempts):
-            retry_after: float | None = None
+            server_wait: float | None = None
             try:
                 async with self._semaphore:
                     start = self.ledger.call_started()
@@ -213,7 +205,7 @@ class LLMClient:
                     self.ledger.record_failure()
                     raise LLMError(self._status_message(endpoint, exc)) from exc
                 reason, last = str(exc.status_code), exc
-                retry_after = _retry_after(exc)
+                server_wait = retry_after(exc)
             except openai.APIConnectionError as exc:
                 reason, last = "connection", exc
             except LLMError:  # a 200 whose body is not JSON: retrying would not help
@@ -224,15 +216,15 @@ class LLMClient:
                 delay = backoff_delay(
                     attempt, self.config.backoff_base_s, self.config.backoff_max_s, self._rng
                 )
-                if retry_after is not None:
-                    delay = max(delay, min(retry_after, self.config.backoff_max_s))
+                if server_wait is not None:
+                    delay = max(delay, min(server_wait, self.config.backoff_max_s))
                 await self._sleep(delay)
         timed_out = reason == "timeout"
         self.ledger.record_failure(timeout=timed_out)
         what = f"{self._where(endpoint)}: gave up after {attempts} attempt(s), last: "
         if timed_out:
             raise LLMTimeout(what + f"no answer within {self.config.timeout_s:g} s") from last
-        raise LLMError(what + _describe(last)) from last
+        raise LLMError(what + describe(last)) from last
 
     async def _send_once(
         self, endpoint: str, kwargs: dict[str, Any], extra_body: dict[str, Any]
@@ -263,7 +255,7 @@ class LLMClient:
         return f"{self.base_url}{path} (model {self.model!r})"
 
     def _status_message(self, endpoint: str, exc: openai.APIStatusError) -> str:
-        msg = f"{self._where(endpoint)}: {_describe(exc)}"
+        msg = f"{self._where(endpoint)}: {describe(exc)}"
         if exc.status_code in (401, 403) and not self._key_set:
             msg += f" (no API key: set the environment variable {self.config.api_key_env})"
         return msg
@@ -307,19 +299,3 @@ def _common_params(
     if top_p is not None:
         params["top_p"] = top_p
     return params
-
-
-def _retry_after(exc: openai.APIStatusError) -> float | None:
-    """Seconds from a ``Retry-After`` header in its numeric form (dates are ignored)."""
-    value = exc.response.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _describe(exc: BaseException | None) -> str:
-    if isinstance(exc, openai.APIStatusError):
-        body = exc.body if exc.body is not None else exc.response.text
-        return f"HTTP {exc.status_code} {str(body)[:300]}"
-    return f"{type(exc).__name__}: {exc}" if exc is not None else "no attempt made"

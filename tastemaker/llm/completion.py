@@ -32,10 +32,16 @@ __all__ = [
 
 @dataclass(frozen=True)
 class TokenLogprob:
-    """One candidate token and its natural-log probability."""
+    """One candidate token and its natural-log probability.
+
+    ``id`` is the tokenizer id where the server sends it (llama.cpp does); it tells apart
+    tokens whose text is the same, e.g. special tokens such as end-of-turn, which llama.cpp
+    renders as the empty string.
+    """
 
     token: str
     logprob: float
+    id: int | None = None
 
     @property
     def prob(self) -> float:
@@ -98,8 +104,9 @@ class Completion:
 
         Position 0 is the first generated token: the distribution over the next token given
         the prompt, which is what the logprob rating strategy reads. Distinct token ids that
-        decode to the same text are merged (their probabilities added). Empty when the server
-        returned no logprobs or generated fewer tokens.
+        decode to the same text are merged (their probabilities added; read
+        ``choices[c].tokens[p].top`` for ids). Empty when the server returned no logprobs or
+        generated fewer tokens.
         """
         tokens = self.choices[choice].tokens if choice < len(self.choices) else ()
         if position >= len(tokens):
@@ -130,7 +137,9 @@ def completion_from_dict(data: Mapping[str, Any], *, cached: bool = False) -> Co
                 GeneratedToken(
                     token=t["token"],
                     logprob=t["logprob"],
-                    top=tuple(TokenLogprob(a["token"], a["logprob"]) for a in t["top"]),
+                    top=tuple(
+                        TokenLogprob(a["token"], a["logprob"], a.get("id")) for a in t["top"]
+                    ),
                 )
                 for t in c["tokens"]
             ),
@@ -204,13 +213,15 @@ def _parse_logprobs(raw: Any) -> tuple[GeneratedToken, ...]:
 def _parse_content_entry(entry: Mapping[str, Any]) -> GeneratedToken:
     if "top_probs" in entry or ("prob" in entry and "logprob" not in entry):
         top = tuple(
-            TokenLogprob(str(a["token"]), _log(a["prob"])) for a in entry.get("top_probs") or ()
+            TokenLogprob(str(a["token"]), _log(a["prob"]), _int(a.get("id")))
+            for a in entry.get("top_probs") or ()
         )
         prob = entry.get("prob")
         logprob = None if prob is None else _log(prob)
         return GeneratedToken(token=str(entry["token"]), logprob=logprob, top=top)
     top = tuple(
-        TokenLogprob(str(a["token"]), float(a["logprob"])) for a in entry.get("top_logprobs") or ()
+        TokenLogprob(str(a["token"]), float(a["logprob"]), _int(a.get("id")))
+        for a in entry.get("top_logprobs") or ()
     )
     return GeneratedToken(token=str(entry["token"]), logprob=_float(entry.get("logprob")), top=top)
 
@@ -220,6 +231,10 @@ def _legacy_top(raw: Any) -> tuple[TokenLogprob, ...]:
         return ()
     alts = [TokenLogprob(str(tok), float(lp)) for tok, lp in raw.items()]
     return tuple(sorted(alts, key=lambda a: a.logprob, reverse=True))
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def _float(value: Any) -> float | None:

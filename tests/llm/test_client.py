@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 from tastemaker.errors import ConfigError, LLMError, LLMTimeout
 from tastemaker.llm.cache import ResponseCache
-from tastemaker.llm.client import LLMClient, backoff_delay
+from tastemaker.llm.client import LLMClient
 from tastemaker.llm.config import LLMConfig
 from tastemaker.llm.ledger import Ledger
+from tastemaker.llm.retry import backoff_delay
 from tests.llm.faults import FaultInjectingServer
 
 

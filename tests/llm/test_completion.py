@@ -87,6 +87,7 @@ def test_llama_cpp_completion_logprobs() -> None:
     assert completion.top_logprobs(1) == pytest.approx({"1": -0.82})
     assert completion.top_logprobs(2) == {}
     assert completion.choices[0].tokens[1].token == "1"
+    assert [a.id for a in completion.choices[0].tokens[0].top] == [216, 347]
 
 
 def test_legacy_logprobs_are_sorted_most_probable_first() -> None:

