@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from tastemaker.commands import catalog, ratings, ratings_analysis
+from tastemaker.commands import catalog, embed, ratings, ratings_analysis
 from tastemaker.commands.common import state
 from tastemaker.settings import get_settings
 
@@ -22,6 +22,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(embed.app, name="embed")
 app.add_typer(ratings.app, name="ratings")
 _ = ratings_analysis  # registers report, calibrate and compare on the ratings group
 

@@ -14,13 +14,20 @@ Offers:
   ``ids.json`` and ``manifest.json`` (:class:`ExportPaths`).
 
 The encoder classes load torch and transformers, so they are imported on first use: importing
-this package stays cheap for the CLI.
+this package stays cheap for the CLI. Importing it sets ``HF_HUB_OFFLINE=1`` unless the
+environment already says otherwise.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING
+
+# tastemaker never downloads a model: every load passes local_files_only=True, and this also
+# keeps huggingface_hub from any network call. It must be set before huggingface_hub is first
+# imported (it reads the variable once), hence here; a value the user set wins.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from tastemaker.embed.cache import EmbeddingCache
 from tastemaker.embed.export import Export, ExportPaths, read_export

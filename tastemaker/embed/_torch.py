@@ -1,10 +1,9 @@
-"""Small helpers shared by the PyTorch encoders: offline loading, batching, normalising."""
+"""Small helpers shared by the PyTorch encoders: quiet checked loading, batching, normalising."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,22 +18,12 @@ from tastemaker.errors import EncoderError
 __all__ = [
     "by_length",
     "check_loading_info",
-    "offline",
     "quiet_loading",
     "to_unit_rows",
     "weights_fingerprint",
 ]
 
 T = TypeVar("T")
-
-
-def offline() -> None:
-    """Keep the Hugging Face hub offline unless the user said otherwise.
-
-    ``local_files_only=True`` on every ``from_pretrained`` already forbids downloads; the
-    environment variable also stops the version and telemetry calls some code paths make.
-    """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 @contextmanager

@@ -27,7 +27,6 @@ from transformers.image_processing_utils import BaseImageProcessor
 from tastemaker.embed._torch import (
     by_length,
     check_loading_info,
-    offline,
     quiet_loading,
     to_unit_rows,
     weights_fingerprint,
@@ -63,7 +62,6 @@ class ClipComponents:
         (and so which revision) was used.
         """
         folder, label = _resolve(name_or_path)
-        offline()
         from transformers import AutoTokenizer, CLIPImageProcessor
 
         try:
@@ -105,7 +103,6 @@ def _resolve(name_or_path: str | Path) -> tuple[Path, str]:
     text = str(name_or_path)
     if isinstance(name_or_path, Path) or text.startswith((".", "~", "/")) or path.exists():
         raise EncoderError(f"{name_or_path}: no such model folder")
-    offline()
     from huggingface_hub import snapshot_download
 
     try:

@@ -9,8 +9,9 @@ One folder per encoder (see :func:`tastemaker.embed.registry.export_dir`) holds:
   a re-run can tell whether the export still matches the catalogue), ``files`` and
   ``created_at`` (UTC, ISO 8601).
 
-Each file is written to a temporary name and renamed, the manifest last, so a reader never
-pairs vectors and ids from two different runs.
+All three files are first written under temporary names, then renamed into place with the
+manifest removed meanwhile and renamed last: a folder with a manifest always holds the files
+of that manifest's run, and a failed write leaves the previous export as it was.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +50,9 @@ class ExportPaths:
     vectors: Path
     ids: Path
     manifest: Path
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter((self.vectors, self.ids, self.manifest))
 
     @classmethod
     def of(cls, out_dir: Path) -> ExportPaths:
@@ -96,12 +99,21 @@ def write_export(
         "files": {"vectors": paths.vectors.name, "ids": paths.ids.name},
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    with _replacing(paths.vectors) as tmp, tmp.open("wb") as handle:
-        np.save(handle, vectors, allow_pickle=False)
-    with _replacing(paths.ids) as tmp:
-        tmp.write_text(json.dumps(list(ids)), encoding="utf-8")
-    with _replacing(paths.manifest) as tmp:
-        tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    staged = {path: path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in paths}
+    try:
+        with staged[paths.vectors].open("wb") as handle:
+            np.save(handle, vectors, allow_pickle=False)
+        staged[paths.ids].write_text(json.dumps(list(ids)), encoding="utf-8")
+        staged[paths.manifest].write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    except BaseException:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+        raise
+    # Everything is on disk; swap it in. Without its manifest the folder reads as no export,
+    # so a crash between the renames cannot pair new vectors with old ids.
+    paths.manifest.unlink(missing_ok=True)
+    for path in (paths.vectors, paths.ids, paths.manifest):
+        os.replace(staged[path], path)
     return paths
 
 
@@ -153,15 +165,3 @@ def read_export(out_dir: Path, *, mmap: bool = False) -> Export:
             f"{len(ids)} ids, manifest says {expected}"
         )
     return Export(ids, vectors, manifest)
-
-
-@contextmanager
-def _replacing(path: Path) -> Iterator[Path]:
-    """Yield a temporary sibling of ``path``; renamed onto ``path`` only if the block succeeds."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        yield tmp
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, path)

@@ -17,7 +17,6 @@ import torch
 from tastemaker.embed._torch import (
     by_length,
     check_loading_info,
-    offline,
     quiet_loading,
     to_unit_rows,
     weights_fingerprint,
@@ -75,11 +74,10 @@ class MiniLMEncoder:
         if batch_size < 1:
             raise EncoderError(f"batch_size must be at least 1, got {batch_size}")
         self.model_path = model_path
-        self.max_length = max_length
+        self._max_length = max_length  # read-only: it is part of the id
         self.batch_size = batch_size
         self._device = torch.device(device)
         self._id = f"minilm-l6-v2:{source}:mean-l2:len{max_length}"
-        offline()
         from transformers import AutoModel, AutoTokenizer
 
         try:
@@ -102,6 +100,11 @@ class MiniLMEncoder:
     def dim(self) -> int:
         return self._dim
 
+    @property
+    def max_length(self) -> int:
+        """Tokens kept per text; longer texts are truncated."""
+        return self._max_length
+
     def encode_texts(self, texts: Sequence[str]) -> Vectors:
         """Encode ``texts``; returns float32 ``[len(texts), 384]`` with unit rows."""
         if isinstance(texts, str):
@@ -117,7 +120,7 @@ class MiniLMEncoder:
             texts,
             padding=True,
             truncation=True,
-            max_length=self.max_length,
+            max_length=self._max_length,
             return_tensors="pt",
         ).to(self._device)
         hidden = self._model(**batch).last_hidden_state  # [b, tokens, 384]

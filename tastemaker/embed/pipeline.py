@@ -62,6 +62,24 @@ class EmbedReport:
         """Encoder throughput of this run (0 when nothing needed encoding)."""
         return self.texts_encoded / self.encode_seconds if self.encode_seconds > 0 else 0.0
 
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready: for ``--json`` output and the run's stats in the store."""
+        return {
+            "encoder_id": self.encoder_id,
+            "dim": self.dim,
+            "total": self.total,
+            "encoded": self.encoded,
+            "cached": self.cached,
+            "texts_encoded": self.texts_encoded,
+            "seconds": round(self.seconds, 3),
+            "encode_seconds": round(self.encode_seconds, 3),
+            "texts_per_second": round(self.texts_per_second, 1),
+            "export_reused": self.export_reused,
+            "vectors": str(self.paths.vectors),
+            "ids": str(self.paths.ids),
+            "manifest": str(self.paths.manifest),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class _Catalogue:

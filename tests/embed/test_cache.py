@@ -45,13 +45,17 @@ def test_float64_input_is_stored_as_float32(store: Store) -> None:
     assert cache.get_many("enc:a", ["h1"])["h1"].dtype == np.float32
 
 
-def test_more_hashes_than_one_query_takes(store: Store) -> None:
+@pytest.mark.parametrize("wanted", [1500, 2500], ids=["indexed-chunks", "scan"])
+def test_many_hashes_across_query_strategies(store: Store, wanted: int) -> None:
     cache = EmbeddingCache(store)
-    vectors = {f"h{i}": _unit(i, dim=3) for i in range(2500)}
+    vectors = {f"h{i}": _unit(i, dim=3) for i in range(3000)}
     cache.put_many("enc:a", vectors)
-    found = cache.get_many("enc:a", [*vectors, *vectors])  # duplicates are harmless
-    assert len(found) == 2500
-    np.testing.assert_array_equal(found["h2499"], vectors["h2499"])
+    cache.put_many("enc:b", {"h0": _unit(9, dim=3)})
+    keys = [f"h{i}" for i in range(wanted)]
+    found = cache.get_many("enc:a", [*keys, *keys, "absent"])  # duplicates are harmless
+    assert set(found) == set(keys)
+    for key in ("h0", keys[-1]):
+        np.testing.assert_array_equal(found[key], vectors[key])
 
 
 @pytest.mark.parametrize(

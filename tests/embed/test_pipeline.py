@@ -54,6 +54,9 @@ def test_first_run_encodes_every_item_and_exports_them(filled: Store, tmp_path: 
     assert manifest["created_at"].endswith("+00:00")
     assert report.paths.vectors == tmp_path / "out" / "vectors.npy"
     assert not report.export_reused
+    summary = json.loads(json.dumps(report.as_dict()))
+    assert summary["encoded"] == 5
+    assert summary["manifest"] == str(tmp_path / "out" / "manifest.json")
     assert not list((tmp_path / "out").glob(".*.tmp"))
 
 
@@ -70,6 +73,27 @@ def test_a_rerun_encodes_nothing_and_exports_the_same_vectors(
     assert first.paths.ids.read_bytes() == second.paths.ids.read_bytes()
     a, b = (json.loads(r.manifest.read_text()) for r in (first.paths, second.paths))
     assert a["content_digest"] == b["content_digest"]
+
+
+def test_a_rerun_into_the_same_folder_leaves_a_current_export_alone(
+    filled: Store, tmp_path: Path
+) -> None:
+    first = embed_items(filled, FakeEncoder(), out_dir=tmp_path)
+    stamps = {p: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    again = FakeEncoder()
+    second = embed_items(filled, again, out_dir=tmp_path)
+    assert (second.export_reused, second.encoded, second.cached) == (True, 0, 5)
+    assert again.calls == []
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == stamps
+    assert second.paths == first.paths
+
+
+def test_another_encoder_does_not_reuse_the_export(filled: Store, tmp_path: Path) -> None:
+    embed_items(filled, FakeEncoder(encoder_id="fake:v1"), out_dir=tmp_path)
+    other = FakeEncoder(encoder_id="fake:v2")
+    report = embed_items(filled, other, out_dir=tmp_path)
+    assert (report.export_reused, report.texts_encoded) == (False, 5)
+    assert read_export(tmp_path).manifest["encoder_id"] == "fake:v2"
 
 
 def test_a_changed_item_is_re_encoded_alone(filled: Store, tmp_path: Path) -> None:
@@ -107,6 +131,9 @@ def test_progress_counts_items_and_adds_up_to_the_total(filled: Store, tmp_path:
     steps.clear()
     embed_items(filled, FakeEncoder(), out_dir=tmp_path, batch_size=2, progress=steps.append)
     assert steps == [4, 1]  # the cached items at once, then the one encoded
+    steps.clear()
+    embed_items(filled, FakeEncoder(), out_dir=tmp_path, batch_size=2, progress=steps.append)
+    assert steps == [5]  # the export is current: everything at once
 
 
 def test_an_interrupted_run_resumes_where_it_stopped(filled: Store, tmp_path: Path) -> None:
@@ -148,13 +175,6 @@ def test_an_empty_store_exports_an_empty_matrix(store: Store, tmp_path: Path) ->
     report = embed_items(store, FakeEncoder(), out_dir=tmp_path)
     ids, vectors, manifest = read_export(tmp_path)
     assert (report.total, ids, vectors.shape, manifest["count"]) == (0, [], (0, 8), 0)
-
-
-def test_read_export_refuses_files_that_disagree(filled: Store, tmp_path: Path) -> None:
-    embed_items(filled, FakeEncoder(), out_dir=tmp_path)
-    (tmp_path / "ids.json").write_text(json.dumps(["10"]))
-    with pytest.raises(EncoderError, match="export files disagree"):
-        read_export(tmp_path)
 
 
 def test_with_minilm_end_to_end(filled: Store, tmp_path: Path, minilm: MiniLMEncoder) -> None:
