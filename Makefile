@@ -7,11 +7,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= .tastemaker
 CATALOG ?=
+DATA ?= ../shared/data/ml-100k
+TM := $(BIN)/tastemaker --data-dir $(DATA_DIR)
+DEFAULT_MODEL := qwen2.5-coder-1.5b-instruct
+TEST_MODEL := smollm2-135m-instruct
 export OMP_WAIT_POLICY ?= PASSIVE
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint bench bench-import bench-embed venv clean
+.PHONY: demo test lint bench bench-import bench-embed bench-ratings venv model model-test clean
 
 venv: $(STAMP)
 
@@ -22,31 +26,45 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The LLMs are assembled once per machine in the user's cache directory (sha256 checked).
+model: $(STAMP)
+	$(BIN)/python -m tastemaker.llm.models build $(DEFAULT_MODEL)
+
+model-test: $(STAMP)
+	$(BIN)/python -m tastemaker.llm.models build $(TEST_MODEL)
+
+demo: $(STAMP) model
 ifeq ($(CATALOG),)
-	$(BIN)/tastemaker catalog sample $(DATA_DIR)/sample-catalog
-	$(BIN)/tastemaker --data-dir $(DATA_DIR) catalog import $(DATA_DIR)/sample-catalog
+	$(TM) catalog sample $(DATA_DIR)/sample-catalog
+	$(TM) catalog import $(DATA_DIR)/sample-catalog
 else
-	$(BIN)/tastemaker --data-dir $(DATA_DIR) catalog import $(CATALOG)
+	$(TM) catalog import $(CATALOG)
 endif
-	$(BIN)/tastemaker --data-dir $(DATA_DIR) embed items
-	$(BIN)/tastemaker --data-dir $(DATA_DIR) catalog stats
+	$(TM) embed items
+	$(TM) catalog stats
+	$(TM) personas generate --n 6 --balance gender
+	$(TM) ratings generate --per-persona 8
+	$(TM) ratings calibrate --target uniform
+	$(TM) ratings report
 
 lint: $(STAMP)
 	$(BIN)/ruff check tastemaker tests bench
 	$(BIN)/ruff format --check tastemaker tests bench
 	$(BIN)/mypy --strict tastemaker
 
-test: lint
+test: lint model-test
 	$(BIN)/pytest -q
 
-bench: bench-import bench-embed
+bench: bench-import bench-embed bench-ratings
 
 bench-import: $(STAMP)
-	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_import.py $(CATALOG)
 
 bench-embed: $(STAMP)
-	$(BIN)/python bench/bench_embed.py
+	$(BIN)/python bench/bench_embed.py $(CATALOG)
+
+bench-ratings: $(STAMP) model
+	$(BIN)/python bench/bench_ratings.py --strategies logprobs,yesno,greedy,sample
 
 clean:
 	rm -rf $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

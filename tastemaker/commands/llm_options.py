@@ -23,7 +23,10 @@ ModelName = Annotated[
 ApiKeyEnv = Annotated[
     str, typer.Option("--api-key-env", help="Environment variable holding the API key.")
 ]
-Concurrency = Annotated[int, typer.Option(help="Requests in flight (embedded: server slots).")]
+Concurrency = Annotated[
+    int | None,
+    typer.Option(min=1, help="Requests in flight [default: 1 embedded, 8 with --llm]."),
+]
 Timeout = Annotated[float, typer.Option("--timeout", help="Per-request timeout, seconds.")]
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Bypass the response cache.")]
 
@@ -31,9 +34,15 @@ DEFAULTS = {"model": DEFAULT_MODEL, "api_key_env": DEFAULT_API_KEY_ENV}
 
 
 def llm_config(
-    llm: str | None, model: str, api_key_env: str, concurrency: int, timeout: float
+    llm: str | None, model: str, api_key_env: str, concurrency: int | None, timeout: float
 ) -> LLMConfig:
-    """Validate the options; a bad value is a ConfigError naming the option."""
+    """Validate the options; a bad value is a ConfigError naming the option.
+
+    The embedded server defaults to one slot: on a small CPU two slots share the same cores
+    and each request gets slower (measured 1.07 s vs 0.33 s per call on two cores).
+    """
+    if concurrency is None:
+        concurrency = 1 if llm is None else 8
     try:
         return LLMConfig(
             base_url=llm,

