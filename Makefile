@@ -15,7 +15,8 @@ export OMP_WAIT_POLICY ?= PASSIVE
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint bench bench-import bench-embed bench-ratings venv model model-test clean
+.PHONY: demo test lint bench bench-import bench-embed bench-ratings bench-movielens venv model \
+	model-test clean
 
 venv: $(STAMP)
 
@@ -65,6 +66,9 @@ bench-embed: $(STAMP)
 
 bench-ratings: $(STAMP) model
 	$(BIN)/python bench/bench_ratings.py --strategies logprobs,yesno,greedy,sample
+
+bench-movielens: $(STAMP)
+	$(BIN)/python bench/bench_movielens.py $(DATA)
 
 clean:
 	rm -rf $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

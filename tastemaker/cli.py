@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from tastemaker.commands import catalog, embed, ratings, ratings_analysis
+from tastemaker.commands import catalog, datasets, embed, evaluate, ratings, ratings_analysis
 from tastemaker.commands.common import state
 from tastemaker.settings import get_settings
 
@@ -23,6 +23,8 @@ app = typer.Typer(
 )
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(embed.app, name="embed")
+app.add_typer(datasets.app, name="datasets")
+app.command("evaluate")(evaluate.evaluate_command)
 app.add_typer(ratings.app, name="ratings")
 _ = ratings_analysis  # registers report, calibrate and compare on the ratings group
 
@@ -33,7 +35,7 @@ def main(
         Path | None,
         typer.Option(
             "--data-dir",
-            help="Store and artefacts [env TASTEMAKER_DATA_DIR; default ./.tastemaker].",
+            help="Store and artefacts (env TASTEMAKER_DATA_DIR; default ./.tastemaker).",
         ),
     ] = None,
 ) -> None:
