@@ -116,9 +116,11 @@ class RatingTemplate:
     ) -> Prompt:
         """The prompt asking ``persona`` to rate ``item_text`` (or to answer Yes/No)."""
         scale = "\n".join(f"{a} = {text}" for a, text in SCALE_DESCRIPTIONS.items())
-        examples = "\n".join(
-            f"- {e.shopper}; item: {e.item} -> {e.answer}" for e in self.body.examples
+        examples = "".join(
+            f"\n- {e.shopper}; item: {e.item} -> {e.answer}" for e in self.body.examples
         )
+        if examples:
+            examples = "\n\nExamples of the answer format (other shoppers):" + examples
         user = (self.body.yesno if yesno else self.body.user).format(
             persona=persona.describe(), scale=scale, examples=examples, item=item_text
         )
