@@ -12,7 +12,15 @@ from typing import Annotated
 
 import typer
 
-from tastemaker.commands import catalog, datasets, embed, evaluate, ratings, ratings_analysis
+from tastemaker.commands import (
+    catalog,
+    datasets,
+    embed,
+    evaluate,
+    personas,
+    ratings,
+    ratings_analysis,
+)
 from tastemaker.commands.common import state
 from tastemaker.settings import get_settings
 
@@ -23,6 +31,7 @@ app = typer.Typer(
 )
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(embed.app, name="embed")
+app.add_typer(personas.app, name="personas")
 app.add_typer(datasets.app, name="datasets")
 app.command("evaluate")(evaluate.evaluate_command)
 app.add_typer(ratings.app, name="ratings")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -29,6 +29,7 @@ from pydantic import JsonValue
 from tastemaker.embed.protocol import TextEncoder, Vectors
 from tastemaker.errors import LLMError, LLMOutputError
 from tastemaker.llm.client import LLMClient
+from tastemaker.llm.completion import Completion
 from tastemaker.personas.prompt import (
     PROMPT_VERSION,
     Constraint,
@@ -48,9 +49,10 @@ __all__ = [
 ]
 
 DEFAULT_DEDUPE_THRESHOLD: Final = 0.92
+_REPAIR: Final = 0x5EED  # mixed into the seed of a repair request
 FailureReason = Literal["invalid", "duplicate", "llm_error"]
 Progress = Callable[[int], None]
-"""Called with the number of personas settled (kept or failed) since the last call."""
+"""Called with the number of personas whose first answer came in since the last call."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ class GenerationResult:
 @dataclass
 class _Written:
     text: PersonaText
-    seed: int
+    seed: int  # of the request whose answer was kept
     repaired: bool
     outputs: tuple[str, ...]
 
@@ -122,28 +124,39 @@ async def _write_one(
     """One attempt: ask, validate, repair once; a failure record instead of an exception."""
     seed = generation_seed(attributes.id, attempt)
     extra = constraint_extra(constraint)
-    outputs: list[str] = []
-    try:
-        messages = persona_messages(attributes)
-        answer = await llm.chat(
+
+    async def ask(messages: Sequence[Mapping[str, str]], seed: int) -> Completion:
+        return await llm.chat(
             messages, max_tokens=max_tokens, temperature=temperature, seed=seed, extra=extra
         )
+
+    outputs: list[str] = []
+    try:
+        answer = await ask(persona_messages(attributes), seed)
         outputs.append(answer.text)
         try:
             return _Written(parse_persona_text(answer.text), seed, False, tuple(outputs))
         except LLMOutputError as first:
-            messages = repair_messages(attributes, answer.text, str(first))
-        answer = await llm.chat(
-            messages, max_tokens=max_tokens, temperature=temperature, seed=seed, extra=extra
-        )
+            problem = _explain(first, answer)
+        # A seed of its own: with the first one, models tend to copy their answer verbatim.
+        repair_seed = seed ^ _REPAIR
+        answer = await ask(repair_messages(attributes, answer.text, problem), repair_seed)
         outputs.append(answer.text)
         try:
-            return _Written(parse_persona_text(answer.text), seed, True, tuple(outputs))
+            return _Written(parse_persona_text(answer.text), repair_seed, True, tuple(outputs))
         except LLMOutputError as second:
-            error = f"invalid after one repair retry: {second}"
+            error = f"invalid after one repair retry: {_explain(second, answer)}"
             return GenerationFailure(attributes, "invalid", error, tuple(outputs), attempt + 1)
     except LLMError as exc:
         return GenerationFailure(attributes, "llm_error", str(exc), tuple(outputs), attempt + 1)
+
+
+def _explain(error: LLMOutputError, answer: Completion) -> str:
+    """The validation error, plus the likely cause when the server stopped at max_tokens."""
+    finish = answer.choices[0].finish_reason if answer.choices else None
+    if finish == "length":
+        return f"{error} (the answer was cut off at the token limit: write a shorter bio)"
+    return str(error)
 
 
 async def generate_personas(
@@ -164,12 +177,13 @@ async def generate_personas(
     ``existing`` maps ids of personas already stored to their bios: new bios must not be
     near-duplicates of those either. ``max_attempts`` bounds the rounds one persona may take
     because of near-duplicates (the repair retry is inside an attempt and not counted).
+    ``progress`` is called once per persona, as soon as its first answer (or failure) is in,
+    so a bar moves with the server; the short regeneration rounds after that are not counted.
     """
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
-    report = progress or (lambda _n: None)
-    kept_ids = list(existing or {})
-    kept_vectors = await asyncio.to_thread(_encode, encoder, list((existing or {}).values()))
+    kept = _KeptBios(encoder, dedupe_threshold)
+    await kept.add(list((existing or {}).items()))
     written: dict[int, Persona] = {}
     failures: dict[int, GenerationFailure] = {}
     repaired = regenerated = 0
@@ -177,13 +191,16 @@ async def generate_personas(
     for attempt in range(max_attempts):
         outcomes = await asyncio.gather(
             *(
-                _write_one(
-                    llm,
-                    attributes[i],
-                    attempt,
-                    temperature=temperature,
-                    max_tokens=max_tokens,
-                    constraint=constraint,
+                _ticking(
+                    _write_one(
+                        llm,
+                        attributes[i],
+                        attempt,
+                        temperature=temperature,
+                        max_tokens=max_tokens,
+                        constraint=constraint,
+                    ),
+                    progress if attempt == 0 else None,
                 )
                 for i in pending
             )
@@ -192,45 +209,28 @@ async def generate_personas(
         for i, outcome in zip(pending, outcomes, strict=True):
             if isinstance(outcome, GenerationFailure):
                 failures[i] = outcome
-                report(1)
             else:
                 fresh.append((i, outcome))
         vectors = await asyncio.to_thread(_encode, encoder, [w.text.bio for _, w in fresh])
         pending = []
-        for (i, w), vector in zip(fresh, vectors, strict=True):
-            similarity, twin = _nearest(kept_vectors, kept_ids, vector)
-            if similarity >= dedupe_threshold:
-                if attempt + 1 < max_attempts:
-                    pending.append(i)
-                    regenerated += 1
-                    continue
+        for (i, w), vector in zip(fresh, vectors, strict=True):  # in order: deterministic
+            twin = kept.twin_of(vector)
+            if twin is not None and attempt + 1 < max_attempts:
+                pending.append(i)
+                regenerated += 1
+            elif twin is not None:
                 failures[i] = GenerationFailure(
                     attributes[i],
                     "duplicate",
-                    f"bio still a near-duplicate of persona {twin} (cosine {similarity:.3f} "
+                    f"bio still a near-duplicate of persona {twin[0]} (cosine {twin[1]:.3f} "
                     f">= {dedupe_threshold}) after {max_attempts} attempt(s)",
                     w.outputs,
                     attempt + 1,
                 )
-                report(1)
-                continue
-            kept_vectors = np.vstack([kept_vectors, vector[None, :]])
-            kept_ids.append(attributes[i].id)
-            repaired += int(w.repaired)
-            written[i] = Persona.from_parts(
-                attributes[i],
-                w.text,
-                model=llm.model,
-                generation={
-                    "prompt_version": PROMPT_VERSION,
-                    "seed": w.seed,
-                    "temperature": temperature,
-                    "attempts": attempt + 1,
-                    "repaired": w.repaired,
-                    "constraint": constraint,
-                },
-            )
-            report(1)
+            else:
+                kept.keep(attributes[i].id, vector)
+                repaired += int(w.repaired)
+                written[i] = _persona(llm, attributes[i], w, attempt, temperature, constraint)
         if not pending:
             break
     return GenerationResult(
@@ -241,17 +241,71 @@ async def generate_personas(
     )
 
 
+async def _ticking(
+    work: Awaitable[_Written | GenerationFailure], progress: Progress | None
+) -> _Written | GenerationFailure:
+    outcome = await work
+    if progress is not None:
+        progress(1)
+    return outcome
+
+
+def _persona(
+    llm: LLMClient,
+    attributes: Attributes,
+    written: _Written,
+    attempt: int,
+    temperature: float,
+    constraint: Constraint,
+) -> Persona:
+    """The kept persona, with how its text was made (so it can be traced and redone)."""
+    return Persona.from_parts(
+        attributes,
+        written.text,
+        model=llm.model,
+        generation={
+            "prompt_version": PROMPT_VERSION,
+            "seed": written.seed,
+            "temperature": temperature,
+            "attempts": attempt + 1,
+            "repaired": written.repaired,
+            "constraint": constraint,
+        },
+    )
+
+
+class _KeptBios:
+    """Embeddings of the bios kept so far (and stored before), to spot near-duplicates."""
+
+    def __init__(self, encoder: TextEncoder, threshold: float) -> None:
+        self.encoder = encoder
+        self.threshold = threshold
+        self.ids: list[str] = []
+        self.vectors: Vectors = np.zeros((0, encoder.dim), dtype=np.float32)  # [k, dim]
+
+    async def add(self, bios: Sequence[tuple[str, str]]) -> None:
+        """Embed and keep ``(id, bio)`` pairs (the bios already stored)."""
+        vectors = await asyncio.to_thread(_encode, self.encoder, [bio for _, bio in bios])
+        self.ids.extend(persona_id for persona_id, _ in bios)
+        self.vectors = np.vstack([self.vectors, vectors])
+
+    def keep(self, persona_id: str, vector: Vectors) -> None:
+        """Keep one bio's unit vector ``[dim]``."""
+        self.ids.append(persona_id)
+        self.vectors = np.vstack([self.vectors, vector[None, :]])
+
+    def twin_of(self, vector: Vectors) -> tuple[str, float] | None:
+        """``(id, cosine)`` of the closest kept bio if at or above the threshold, else None."""
+        if not self.ids:
+            return None
+        similarities = self.vectors @ vector  # [k]; unit rows, so this is the cosine
+        best = int(np.argmax(similarities))
+        score = float(similarities[best])
+        return (self.ids[best], score) if score >= self.threshold else None
+
+
 def _encode(encoder: TextEncoder, texts: list[str]) -> Vectors:
     """Unit rows ``[len(texts), dim]``; an empty list gives ``[0, dim]``."""
     if not texts:
         return np.zeros((0, encoder.dim), dtype=np.float32)
     return encoder.encode_texts(texts)
-
-
-def _nearest(kept: Vectors, ids: Sequence[str], vector: Vectors) -> tuple[float, str]:
-    """Highest cosine similarity of ``vector [dim]`` to the rows of ``kept [k, dim]``, and whose."""
-    if len(ids) == 0:
-        return -1.0, ""
-    similarities = kept @ vector  # [k]; rows are unit length, so this is the cosine
-    best = int(np.argmax(similarities))
-    return float(similarities[best]), ids[best]

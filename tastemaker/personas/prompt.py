@@ -33,7 +33,8 @@ _SYSTEM = (
 )
 
 _INSTRUCTIONS = (
-    "Invent a realistic full name (first and last name) for this shopper and write a bio of "
+    "Invent a realistic full name (first and last name) that fits their region and age, and "
+    "write a bio of "
     "three or four sentences in the third person: how they dress day to day, what they love "
     "to buy, and what they would never wear. Draw on the attributes but do not recite them "
     'as a list. Answer as JSON: {"name": "...", "bio": "..."}'

@@ -30,7 +30,7 @@ from tastemaker.store.runs import finish_run, start_run
 __all__ = ["PersonaRun", "RunProgress", "run_generation"]
 
 RunProgress = Callable[[int, int], None]
-"""Called with (personas settled so far, personas to write in this run)."""
+"""Called with (personas whose first answer is in, personas to write in this run)."""
 
 
 @dataclass

@@ -38,6 +38,7 @@ MIN_BIO_SENTENCES: Final = 2
 _MAX_BIO_CHARS: Final = 2000
 _MAX_NAME_CHARS: Final = 80
 _MAX_NAME_WORDS: Final = 6
+_PLACEHOLDER_NAMES: Final = frozenset({"john doe", "jane doe"})
 _MIN_SENTENCE_WORDS: Final = 3
 
 # A sentence ends at . ! or ? (possibly followed by a closing quote or bracket) and then
@@ -47,20 +48,20 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 # One surrounding Markdown code fence, which unconstrained chat models like to add.
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*(.*?)\s*```$", re.DOTALL)
 
-# The decoding constraint. Names: two to four capitalised words. Bios: two to six sentences,
-# each starting with a capital and ending in . ! or ?, at most 300 characters, with no quote,
+# The decoding constraint. Names: two to four capitalised words. Bios: two to five sentences,
+# each starting with a capital and ending in . ! or ?, at most 252 characters, with no quote,
 # backslash or newline inside (they would need JSON escapes the grammar would have to model).
-# The length bound matters: without it a small model writes one endless run-on sentence until
-# max_tokens cuts the JSON off.
+# The length bounds matter: without them a small model writes one endless run-on sentence
+# until max_tokens cuts the JSON off (at most ~1300 characters, ~330 tokens, fit in 400).
 _NAME_WORD = r"[A-ZÀ-Þ][A-Za-zÀ-ÿ'’-]{1,20}"
-_SENTENCE_PATTERN = r'[A-ZÀ-Þ][^.!?"\\\n]{10,300}[.!?]'
+_SENTENCE_PATTERN = r'[A-ZÀ-Þ][^.!?"\\\n]{10,250}[.!?]'
 PERSONA_TEXT_SCHEMA: Final[dict[str, Any]] = {
     "type": "object",
     "properties": {
         "name": {"type": "string", "pattern": f"^{_NAME_WORD}( {_NAME_WORD}){{1,3}}$"},
         "bio": {
             "type": "string",
-            "pattern": f"^{_SENTENCE_PATTERN}( {_SENTENCE_PATTERN}){{1,5}}$",
+            "pattern": f"^{_SENTENCE_PATTERN}( {_SENTENCE_PATTERN}){{1,4}}$",
         },
     },
     "required": ["name", "bio"],
@@ -104,8 +105,9 @@ class Attributes(BaseModel):
 class PersonaText(BaseModel):
     """The LLM's answer: a name and a bio of at least two sentences; nothing else.
 
-    A name must be a person's name (letters, no digits, at most six words: small models like
-    to answer "Shopper123"); whitespace in both fields is collapsed to single spaces.
+    A name must be a person's name (letters, no digits, at most six words, not a placeholder
+    such as "John Doe": small models like to answer "Shopper123"); whitespace in both fields
+    is collapsed to single spaces.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -121,6 +123,8 @@ class PersonaText(BaseModel):
         name = " ".join(value.split())
         if not _WORD.search(name):
             raise ValueError("name must contain letters")
+        if name.casefold() in _PLACEHOLDER_NAMES:
+            raise ValueError(f"{name!r} is a placeholder, not a persona's name")
         if any(ch.isdigit() for ch in name):
             raise ValueError(f"a person's name has no digits, got {name!r}")
         if len(name.split()) > _MAX_NAME_WORDS:

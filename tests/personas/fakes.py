@@ -8,6 +8,7 @@ client's errors reach the generator. Each server records every request body it r
 - :class:`OneSentenceThenFixedServer` — a one-sentence bio first, a valid one on repair;
 - :class:`DuplicateBioServer` — the same valid bio for everyone, whatever the seed;
 - :class:`DistinctBioServer` — a different, valid bio for every request (from a fixed list);
+- :class:`TruncatedAnswerServer` — JSON cut off mid-bio, ``finish_reason`` "length";
 - :class:`ServerErrorServer` — HTTP 500 on every request.
 """
 
@@ -27,6 +28,7 @@ __all__ = [
     "OneSentenceThenFixedServer",
     "PersonaChatServer",
     "ServerErrorServer",
+    "TruncatedAnswerServer",
 ]
 
 DISTINCT_BIOS = [
@@ -59,6 +61,8 @@ DISTINCT_BIOS = [
 
 class PersonaChatServer:
     """Answer every ``/v1/chat/completions`` request with :meth:`reply`; record the bodies."""
+
+    finish_reason = "stop"
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
@@ -106,7 +110,7 @@ class PersonaChatServer:
                             {
                                 "index": 0,
                                 "message": {"role": "assistant", "content": content},
-                                "finish_reason": "stop",
+                                "finish_reason": server.finish_reason,
                             }
                         ],
                         "usage": {"prompt_tokens": 50, "completion_tokens": 40},
@@ -177,3 +181,12 @@ class ServerErrorServer(PersonaChatServer):
 
     def reply(self, body: dict[str, Any], number: int) -> tuple[int, str]:
         return 500, "injected internal error"
+
+
+class TruncatedAnswerServer(PersonaChatServer):
+    """An answer cut off at the token limit, as a server reports it (``finish_reason``)."""
+
+    finish_reason = "length"
+
+    def reply(self, body: dict[str, Any], number: int) -> tuple[int, str]:
+        return 200, persona_json("Anna Berg", DISTINCT_BIOS[0])[:60]
