@@ -24,7 +24,7 @@ from tastemaker.commands.llm_options import (
     llm_config,
 )
 from tastemaker.errors import ConfigError
-from tastemaker.llm import LLMConfig, connect
+from tastemaker.llm.config import LLMConfig
 from tastemaker.ratings.diagnostics import diagnose
 from tastemaker.ratings.engine import RunSummary, run_ratings
 from tastemaker.ratings.prompts import (
@@ -174,6 +174,8 @@ def _run(
 ) -> RunSummary:
     """Connect (starting the embedded server if needed) and rate ``pairs`` with a progress bar."""
     todo = sum(1 for p, i in pairs if (p.id, i.id) not in skip)
+
+    from tastemaker.llm.connection import connect  # the openai SDK loads only when rating
 
     async def main() -> RunSummary:
         async with connect(

@@ -14,10 +14,7 @@ import typer
 from tastemaker.commands.common import friendly, out, state, store
 from tastemaker.commands.ratings import app
 from tastemaker.errors import ConfigError, DataError
-from tastemaker.ratings.calibrate import calibrate, load_target
-from tastemaker.ratings.compare import compare_ratings
 from tastemaker.ratings.diagnostics import diagnose
-from tastemaker.ratings.plots import plot_histograms, plot_personas
 from tastemaker.ratings.records import load_ratings, save_calibrated
 from tastemaker.store.db import Store
 
@@ -75,6 +72,8 @@ def report(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Histogram, −1 share, 6+8 share, modal share, entropy, per-persona spread, collapse."""
+    from tastemaker.ratings.plots import plot_histograms, plot_personas  # matplotlib is slow
+
     with store() as opened:
         frame = select_ratings(opened, model, strategy, template_version)
     target = out_dir or state.data_dir / "reports" / "ratings"
@@ -118,6 +117,8 @@ def calibrate_command(
     template_version: TemplateOpt = None,
 ) -> None:
     """Map ratings onto the target by quantiles, per (template, model, strategy) group."""
+    from tastemaker.ratings.calibrate import calibrate, load_target  # scipy is slow to import
+
     wanted = load_target(target)
     reports = {}
     with store() as opened:
@@ -149,6 +150,9 @@ def compare(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Report directory.")] = None,
 ) -> None:
     """Spearman, exact agreement and overlaid histograms of two models or strategies."""
+    from tastemaker.ratings.compare import compare_ratings
+    from tastemaker.ratings.plots import plot_histograms
+
     with store() as opened:
         left, right = _load_side(opened, a), _load_side(opened, b)
     result = compare_ratings(left, right)

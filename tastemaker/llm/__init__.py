@@ -18,15 +18,41 @@ Offers:
 It knows nothing of personas or ratings; prompts arrive as text.
 """
 
-from tastemaker.llm.cache import ResponseCache, cache_key, is_cacheable
-from tastemaker.llm.client import LLMClient
-from tastemaker.llm.completion import Choice, Completion, GeneratedToken, TokenLogprob, Usage
-from tastemaker.llm.config import LLMConfig, default_cache_path
-from tastemaker.llm.connect import connect
-from tastemaker.llm.ledger import Ledger
-from tastemaker.llm.models import DEFAULT_MODEL, MODELS, ModelSpec, ensure_model
-from tastemaker.llm.retry import backoff_delay
-from tastemaker.llm.server import EmbeddedServer
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tastemaker.llm.cache import ResponseCache, cache_key, is_cacheable
+    from tastemaker.llm.client import LLMClient
+    from tastemaker.llm.completion import Choice, Completion, GeneratedToken, TokenLogprob, Usage
+    from tastemaker.llm.config import LLMConfig, default_cache_path
+    from tastemaker.llm.connection import connect
+    from tastemaker.llm.ledger import Ledger
+    from tastemaker.llm.models import DEFAULT_MODEL, MODELS, ModelSpec, ensure_model
+    from tastemaker.llm.retry import backoff_delay
+    from tastemaker.llm.server import EmbeddedServer
+
+# Names are imported on first use: the openai SDK takes most of a second to import, and
+# commands that never call an LLM (``tastemaker --help``, ``catalog import``) should not pay it.
+_WHERE = {
+    "ResponseCache": "cache", "cache_key": "cache", "is_cacheable": "cache",
+    "LLMClient": "client", "backoff_delay": "retry",
+    "Choice": "completion", "Completion": "completion", "GeneratedToken": "completion",
+    "TokenLogprob": "completion", "Usage": "completion",
+    "LLMConfig": "config", "default_cache_path": "config", "connect": "connection",
+    "Ledger": "ledger", "DEFAULT_MODEL": "models", "MODELS": "models", "ModelSpec": "models",
+    "ensure_model": "models", "EmbeddedServer": "server",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tastemaker.llm' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"tastemaker.llm.{module}"), name)
+
 
 __all__ = [
     "DEFAULT_MODEL",

@@ -16,13 +16,16 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tastemaker.errors import LLMError
-from tastemaker.llm.client import LLMClient
 from tastemaker.ratings.prompts import PersonaView, PromptFormat, RatingTemplate
 from tastemaker.ratings.records import RatingKey, RatingRecord
 from tastemaker.ratings.sources import ItemView
 from tastemaker.ratings.strategies import RatingOutcome, Strategy
+
+if TYPE_CHECKING:
+    from tastemaker.llm.client import LLMClient
 
 __all__ = ["RunSummary", "pair_seed", "run_ratings"]
 

@@ -23,17 +23,19 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Literal, Protocol
+from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from tastemaker.errors import ConfigError
-from tastemaker.llm.client import LLMClient
-from tastemaker.llm.completion import Completion
 from tastemaker.ratings.parser import parse_rating
 from tastemaker.ratings.prompts import Prompt
 from tastemaker.ratings.scale import ANSWERS, distribution_vector, expected_rating, most_likely
+
+if TYPE_CHECKING:  # annotations only: the openai SDK loads when a client is made, not here
+    from tastemaker.llm.client import LLMClient
+    from tastemaker.llm.completion import Completion
 
 __all__ = [
     "ANSWER_GRAMMAR",
