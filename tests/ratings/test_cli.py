@@ -41,7 +41,7 @@ def outside_files(tmp_path: Path, sample_catalog: Path) -> tuple[Path, Path]:
                 "bio": "Banker. Suits only.",
                 "occupation": "banker",
             }
-        )  # fmt: skip
+        )
         + "\n"
     )
     items = tmp_path / "items.csv"
@@ -149,3 +149,22 @@ def test_report_calibrate_and_compare(tmp_path: Path, sample_catalog: Path) -> N
     assert compared.returncode == 0, compared.stderr
     assert "150 shared pairs" in compared.stdout
     assert (tmp_path / "reports" / "compare" / "compare.png").is_file()
+
+
+@pytest.mark.llm
+def test_sweep_rates_one_sample_per_temperature(
+    tmp_path: Path, sample_catalog: Path, smollm_server: object
+) -> None:
+    _store_with_ratings(tmp_path, sample_catalog)
+    result = _cli(
+        tmp_path, "ratings", "sweep", "--temperatures", "0.2,1.5", "--n", "2",
+        "--per-persona", "2", "--limit-personas", "2", "--model", MODEL,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    sweep = json.loads((tmp_path / "reports" / "sweep" / "sweep.json").read_text())
+    assert set(sweep) == {"0.2", "1.5"}
+    for figures in sweep.values():
+        assert figures["n"] + figures["failures"] == 4
+        assert sum(figures["histogram"].values()) == figures["n"]
+    frame = pd.read_parquet(tmp_path / "reports" / "sweep" / "sample-t1.5.parquet")
+    assert (frame["temperature"] == 1.5).all()
