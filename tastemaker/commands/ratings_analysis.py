@@ -14,7 +14,7 @@ import typer
 from tastemaker.commands.common import friendly, out, state, store
 from tastemaker.commands.ratings import app
 from tastemaker.errors import ConfigError, DataError
-from tastemaker.ratings.diagnostics import diagnose
+from tastemaker.ratings.diagnostics import Diagnostics, diagnose
 from tastemaker.ratings.records import load_ratings, save_calibrated
 from tastemaker.store.db import Store
 
@@ -80,6 +80,7 @@ def report(
     raw = diagnose(frame)
     result: dict[str, object] = {"raw": asdict(raw) | {"collapsed": raw.collapsed}}
     series = {"raw answers": frame["answer"].dropna().astype(int).tolist()}
+    calibrated: Diagnostics | None = None
     if frame["calibrated"].notna().any():
         calibrated = diagnose(frame, column="calibrated")
         result["calibrated"] = asdict(calibrated) | {"collapsed": calibrated.collapsed}
@@ -91,19 +92,23 @@ def report(
     if as_json:
         sys.stdout.write(json.dumps(result) + "\n")
         return
+    _print_diagnostics("raw answers", raw)
+    if calibrated is not None:
+        _print_diagnostics("calibrated", calibrated)
+    out.print(f"report: {target / 'report.json'}; plots: {histogram}, {personas}", highlight=False)
+
+
+def _print_diagnostics(label: str, d: Diagnostics) -> None:
     out.print(
-        f"{raw.n} ratings ({raw.failures} failures) from {len(raw.persona_mean)} personas: "
-        f"-1 share {raw.neg1_share:.1%}, 6+8 share {raw.share_6_8:.1%}, modal "
-        f"{raw.modal_answer} at {raw.modal_share:.1%}, entropy {raw.entropy_bits:.2f} bits, "
-        f"median per-persona spread {raw.median_persona_std or 0:.2f}",
+        f"{label}: {d.n} ratings ({d.failures} failures) from {len(d.persona_mean)} personas: "
+        f"-1 share {d.neg1_share:.1%}, 6+8 share {d.share_6_8:.1%}, modal "
+        f"{d.modal_answer} at {d.modal_share:.1%}, entropy {d.entropy_bits:.2f} bits, "
+        f"median per-persona spread {d.median_persona_std or 0:.2f}",
         highlight=False,
     )
-    out.print("histogram: " + json.dumps(raw.histogram), highlight=False)
-    for warning in raw.warnings:
-        out.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
-    if "calibrated" in result:
-        out.print("calibrated answers are in the report too", highlight=False)
-    out.print(f"report: {target / 'report.json'}; plots: {histogram}, {personas}", highlight=False)
+    out.print(f"  histogram: {json.dumps(d.histogram)}", highlight=False)
+    for warning in d.warnings:
+        out.print(f"  [yellow]warning[/yellow] {warning}", highlight=False)
 
 
 @app.command("calibrate")
