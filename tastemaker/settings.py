@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -29,6 +29,26 @@ class Settings(BaseSettings):
         description="Text encoder: 'minilm' (offline default) or 'clip:<path-or-name>'.",
     )
     batch_size: int = Field(default=128, ge=1, le=4096, description="Encoder batch size.")
+
+    # The service (``tastemaker serve``).
+    host: str = Field(default="127.0.0.1", description="Address the service listens on.")
+    port: int = Field(default=8000, ge=0, le=65535, description="Port (0: any free port).")
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bearer token for /api/admin routes; unset refuses them all."
+    )
+    cors_origins: list[str] = Field(
+        default=["http://127.0.0.1:5173", "http://localhost:5173"],
+        description="Origins allowed by CORS (the Vite dev server by default).",
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest accepted request body, in bytes."
+    )
+    model_version: str | None = Field(
+        default=None, description="Model version to serve (default: the newest exported)."
+    )
+    result_cache_size: int = Field(
+        default=20_000, ge=0, description="Cached recommendation results (LRU entries)."
+    )
 
     @property
     def store_path(self) -> Path:

@@ -1,0 +1,79 @@
+"""The FastAPI application: built by :func:`create_app` from settings (or a ready state).
+
+Start-up opens the store, loads the catalogue into memory and, when a model has been
+exported, the recommender runtime; the process serves the catalogue even before a model
+exists (``/api/ready`` says 503 until then).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from tastemaker import __version__
+from tastemaker.service.catalog import CatalogView
+from tastemaker.service.deps import ServiceState
+from tastemaker.service.limits import BodySizeLimit
+from tastemaker.service.metrics import metrics_middleware
+from tastemaker.service.problems import install_problem_handlers
+from tastemaker.service.routes import catalog, health
+from tastemaker.settings import Settings
+from tastemaker.store import open_store
+from tastemaker.store.items import iter_items
+
+__all__ = ["build_state", "create_app"]
+
+RuntimeLoader = Callable[[ServiceState], object | None]
+
+
+def build_state(settings: Settings, runtime_loader: RuntimeLoader | None = None) -> ServiceState:
+    """Open the store under ``settings.data_dir`` and load what the routes need."""
+    store = open_store(settings.store_path)
+    state = ServiceState(settings=settings, store=store, catalog=CatalogView(iter_items(store)))
+    if runtime_loader is not None:
+        state.runtime = runtime_loader(state)
+    return state
+
+
+def create_app(
+    settings: Settings,
+    *,
+    runtime_loader: RuntimeLoader | None = None,
+    web_dir: Path | None = None,
+) -> FastAPI:
+    """The service. ``web_dir`` (the built web app) is served at ``/`` when given."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = build_state(settings, runtime_loader)
+        app.state.service = state
+        try:
+            yield
+        finally:
+            state.store.close()
+
+    app = FastAPI(
+        title="tastemaker",
+        version=__version__,
+        description="Recommendations bootstrapped from LLM-simulated shoppers.",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.middleware("http")(metrics_middleware)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(health.router)
+    app.include_router(catalog.router)
+    if web_dir is not None and (web_dir / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
+    return app

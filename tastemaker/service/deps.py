@@ -1,0 +1,71 @@
+"""Dependency aliases, so that every route reads in a few lines.
+
+The resources live on ``app.state.service`` (one :class:`ServiceState`, built at start-up) and
+tests build their own app around a state of their own, never the development database.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from tastemaker.service.catalog import CatalogView
+from tastemaker.settings import Settings
+from tastemaker.store.db import Store
+
+__all__ = ["CatalogDep", "ServiceState", "SettingsDep", "StateDep", "StoreDep", "require_admin"]
+
+
+@dataclass
+class ServiceState:
+    """Everything the routes share: settings, the store (for writes), the in-memory catalogue,
+    and the recommender runtime once a model is loaded."""
+
+    settings: Settings
+    store: Store
+    catalog: CatalogView
+    runtime: object | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+def _state(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.service
+    return state
+
+
+StateDep = Annotated[ServiceState, Depends(_state)]
+
+
+def _catalog(state: StateDep) -> CatalogView:
+    return state.catalog
+
+
+def _store(state: StateDep) -> Store:
+    return state.store
+
+
+def _settings(state: StateDep) -> Settings:
+    return state.settings
+
+
+CatalogDep = Annotated[CatalogView, Depends(_catalog)]
+StoreDep = Annotated[Store, Depends(_store)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+def require_admin(
+    settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    """Admin routes need ``Authorization: Bearer <TASTEMAKER_ADMIN_TOKEN>``; with no token
+    configured they are refused to everyone."""
+    expected = settings.admin_token.get_secret_value() if settings.admin_token else None
+    if expected is None:
+        raise HTTPException(403, "admin routes are disabled: set TASTEMAKER_ADMIN_TOKEN")
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(token.encode(), expected.encode()):
+        raise HTTPException(
+            401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
+        )

@@ -1,0 +1,108 @@
+"""Catalogue routes: categories, items (filters, text search, cursor pages), one item, its image."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+
+from tastemaker.catalog.images import IMAGE_SUFFIXES
+from tastemaker.catalog.schema import Item
+from tastemaker.errors import NotFoundError
+from tastemaker.service.catalog import CATEGORY_FIELDS, ItemQuery
+from tastemaker.service.deps import CatalogDep
+from tastemaker.service.schemas import Categories, CategoryCount, ItemPage, ItemPublic
+
+router = APIRouter(prefix="/api", tags=["catalogue"])
+
+#: Images never change under one id, so browsers may keep them for a day.
+IMAGE_CACHE_CONTROL = "public, max-age=86400"
+
+
+def public(item: Item) -> ItemPublic:
+    """The API view of an item: the image as a URL of this API, never a file path."""
+    return ItemPublic(
+        id=item.id,
+        name=item.name,
+        gender=item.gender,
+        master_category=item.master_category,
+        sub_category=item.sub_category,
+        article_type=item.article_type,
+        base_colour=item.base_colour,
+        season=item.season,
+        year=item.year,
+        usage=item.usage,
+        image_url=f"/api/items/{item.id}/image" if item.image_path else None,
+    )
+
+
+@router.get("/categories", operation_id="listCategories")
+def list_categories(catalog: CatalogDep) -> Categories:
+    """Counts per value of every categorical field."""
+    counts = catalog.categories()
+    return Categories(
+        **{f: [CategoryCount(value=v, count=n) for v, n in counts[f]] for f in CATEGORY_FIELDS}
+    )
+
+
+Multi = Annotated[list[str] | None, Query(max_length=50)]
+
+
+@router.get("/items", operation_id="listItems")
+def list_items(
+    catalog: CatalogDep,
+    gender: Multi = None,
+    master_category: Multi = None,
+    sub_category: Multi = None,
+    article_type: Multi = None,
+    base_colour: Multi = None,
+    season: Multi = None,
+    usage: Multi = None,
+    q: Annotated[str | None, Query(max_length=200, description="Words to find.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 48,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+) -> ItemPage:
+    """Items matching every given filter (any of the values per field) and the words of ``q``."""
+    given = {
+        "gender": gender, "master_category": master_category, "sub_category": sub_category,
+        "article_type": article_type, "base_colour": base_colour, "season": season,
+        "usage": usage,
+    }  # fmt: skip
+    query = ItemQuery(
+        allowed=tuple(
+            (field, frozenset(v.lower() for v in values))
+            for field, values in given.items()
+            if values
+        ),
+        text=q.strip() or None if q else None,
+    )
+    items, next_cursor, total = catalog.page(query, limit, cursor)
+    return ItemPage(items=[public(i) for i in items], next_cursor=next_cursor, total=total)
+
+
+@router.get("/items/{item_id}", operation_id="getItem")
+def get_item(item_id: str, catalog: CatalogDep) -> ItemPublic:
+    item = catalog.get(item_id)
+    if item is None:
+        raise NotFoundError(f"item {item_id!r} not found")
+    return public(item)
+
+
+@router.get(
+    "/items/{item_id}/image",
+    operation_id="getItemImage",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, 404: {}},
+)
+def get_item_image(item_id: str, catalog: CatalogDep) -> FileResponse:
+    """The item's image from the catalogue. Only paths recorded at import are ever served,
+    so an id cannot reach any other file."""
+    item = catalog.get(item_id)
+    if item is None or item.image_path is None:
+        raise NotFoundError(f"no image for item {item_id!r}")
+    path = Path(item.image_path)
+    if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+        raise NotFoundError(f"no image for item {item_id!r}")
+    return FileResponse(path, headers={"Cache-Control": IMAGE_CACHE_CONTROL})
