@@ -20,6 +20,7 @@ from tastemaker.commands import (
     personas,
     ratings,
     ratings_analysis,
+    serve,
 )
 from tastemaker.commands.common import state
 from tastemaker.settings import get_settings
@@ -34,6 +35,7 @@ app.add_typer(embed.app, name="embed")
 app.add_typer(personas.app, name="personas")
 app.add_typer(datasets.app, name="datasets")
 app.command("evaluate")(evaluate.evaluate_command)
+app.command("serve")(serve.serve_command)
 app.add_typer(ratings.app, name="ratings")
 _ = ratings_analysis  # registers report, calibrate and compare on the ratings group
 

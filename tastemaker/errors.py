@@ -12,6 +12,7 @@ the status code is chosen there, never here::
     ├── StoreError             the SQLite store cannot be opened or migrated
     │   └── MigrationError     the file is from a newer tastemaker, or a migration failed
     ├── NotFoundError          an id (item, persona, user, model version) is unknown
+    ├── NotReadyError          the service has no model loaded yet
     ├── EncoderError           an embedding model cannot be loaded or run
     └── LLMError               an LLM server call failed after retries
         ├── LLMTimeout         the per-request timeout expired
@@ -31,6 +32,7 @@ __all__ = [
     "LLMTimeout",
     "MigrationError",
     "NotFoundError",
+    "NotReadyError",
     "StoreError",
     "TastemakerError",
 ]
@@ -66,6 +68,10 @@ class MigrationError(StoreError):
 
 class NotFoundError(TastemakerError):
     """An id (item, persona, user, model version) is not known."""
+
+
+class NotReadyError(TastemakerError):
+    """The service has no model loaded yet (train one, or embed the catalogue)."""
 
 
 class EncoderError(TastemakerError):

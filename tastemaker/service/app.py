@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -21,14 +22,19 @@ from tastemaker.service.deps import ServiceState
 from tastemaker.service.limits import BodySizeLimit
 from tastemaker.service.metrics import metrics_middleware
 from tastemaker.service.problems import install_problem_handlers
-from tastemaker.service.routes import catalog, health
+from tastemaker.service.routes import admin, catalog, health, users
+from tastemaker.service.users import UserEntry
 from tastemaker.settings import Settings
 from tastemaker.store import open_store
 from tastemaker.store.items import iter_items
+from tastemaker.store.users import iter_users
+
+if TYPE_CHECKING:
+    from tastemaker.service.runtime import Runtime
 
 __all__ = ["build_state", "create_app"]
 
-RuntimeLoader = Callable[[ServiceState], object | None]
+RuntimeLoader = Callable[[ServiceState], "Runtime | None"]
 
 
 def build_state(settings: Settings, runtime_loader: RuntimeLoader | None = None) -> ServiceState:
@@ -37,6 +43,14 @@ def build_state(settings: Settings, runtime_loader: RuntimeLoader | None = None)
     state = ServiceState(settings=settings, store=store, catalog=CatalogView(iter_items(store)))
     if runtime_loader is not None:
         state.runtime = runtime_loader(state)
+    if state.runtime is not None:
+        stored = list(iter_users(store))
+        if stored:
+            vectors = state.runtime.encode_users([u.profile for u in stored])
+            for user, vector in zip(stored, vectors, strict=True):
+                state.users.put(
+                    UserEntry(user.id, user.version, user.profile, vector, state.runtime.version)
+                )
     return state
 
 
@@ -74,6 +88,8 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(catalog.router)
+    app.include_router(users.router)
+    app.include_router(admin.router)
     if web_dir is not None and (web_dir / "index.html").is_file():
         app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
     return app

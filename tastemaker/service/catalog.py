@@ -133,9 +133,6 @@ class CatalogView:
                 value = getattr(item, field)
                 if value is not None:
                     counts[field][value] += 1
-        result = {
-            f: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for f, c in counts.items()
-        }
+        result = {f: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for f, c in counts.items()}
         self._categories = result
         return result
-

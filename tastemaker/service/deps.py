@@ -8,15 +8,32 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
+import numpy.typing as npt
 from fastapi import Depends, Header, HTTPException, Request
 
+from tastemaker.errors import NotReadyError
+from tastemaker.service.batching import MicroBatcher
+from tastemaker.service.cache import ResultCache
 from tastemaker.service.catalog import CatalogView
+from tastemaker.service.users import UserRegistry
 from tastemaker.settings import Settings
 from tastemaker.store.db import Store
+from tastemaker.store.users import UserProfile
 
-__all__ = ["CatalogDep", "ServiceState", "SettingsDep", "StateDep", "StoreDep", "require_admin"]
+if TYPE_CHECKING:
+    from tastemaker.service.runtime import Runtime
+
+__all__ = [
+    "CatalogDep",
+    "ServiceState",
+    "SettingsDep",
+    "StateDep",
+    "StoreDep",
+    "require_admin",
+]
 
 
 @dataclass
@@ -27,8 +44,30 @@ class ServiceState:
     settings: Settings
     store: Store
     catalog: CatalogView
-    runtime: object | None = None
-    extras: dict[str, object] = field(default_factory=dict)
+    runtime: Runtime | None = None
+    users: UserRegistry = field(default_factory=UserRegistry)
+    results: ResultCache[object] = field(default_factory=lambda: ResultCache(20_000))
+    _batchers: dict[str, MicroBatcher[UserProfile]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.results = ResultCache(self.settings.result_cache_size)
+
+    async def encode_user(self, profile: UserProfile) -> tuple[npt.NDArray[np.float32], str]:
+        """The profile's query vector, micro-batched with concurrent requests, and the version
+        of the model that made it (a reload never mixes two models' vectors)."""
+        runtime = self.require_runtime()
+        batcher = self._batchers.get(runtime.version)
+        if batcher is None:
+            batcher = MicroBatcher(runtime.encode_users)
+            self._batchers = {runtime.version: batcher}
+        return await batcher.submit(profile), runtime.version
+
+    def require_runtime(self) -> Runtime:
+        """The loaded model; without one, recommendation routes answer 503."""
+        runtime = self.runtime
+        if runtime is None:
+            raise NotReadyError("no model loaded: run `tastemaker train` (or `embed items`)")
+        return runtime
 
 
 def _state(request: Request) -> ServiceState:

@@ -15,6 +15,7 @@ from tastemaker.errors import (
     ConfigError,
     DataError,
     NotFoundError,
+    NotReadyError,
     StoreError,
     TastemakerError,
 )
@@ -22,6 +23,7 @@ from tastemaker.errors import (
 __all__ = ["install_problem_handlers", "problem"]
 
 _STATUS: list[tuple[type[TastemakerError], int, str]] = [
+    (NotReadyError, 503, "Not ready"),
     (NotFoundError, 404, "Not found"),
     (DataError, 422, "Invalid data"),
     (ConfigError, 400, "Bad request"),

@@ -1,0 +1,43 @@
+"""``tastemaker serve``: the HTTP API (and the built web app) on one address."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tastemaker.commands.common import friendly, out, state
+
+__all__ = ["serve_command"]
+
+WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+
+
+@friendly
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="Address [env TASTEMAKER_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port, 0 for any free one.")] = None,
+    model_version: Annotated[
+        str | None, typer.Option(help="Model version to serve (default: newest).")
+    ] = None,
+) -> None:
+    """Serve the API under /api and the web app at / (when built)."""
+    import uvicorn
+
+    from tastemaker.service.app import create_app
+    from tastemaker.service.runtime import load_runtime
+    from tastemaker.settings import get_settings
+
+    base = get_settings()
+    updates: dict[str, object] = {"data_dir": state.data_dir}
+    if host is not None:
+        updates["host"] = host
+    if port is not None:
+        updates["port"] = port
+    if model_version is not None:
+        updates["model_version"] = model_version
+    settings = base.model_copy(update=updates)
+    app = create_app(settings, runtime_loader=load_runtime, web_dir=WEB_DIST)
+    out.print(f"serving on http://{settings.host}:{settings.port}", highlight=False)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

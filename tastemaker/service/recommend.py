@@ -1,0 +1,68 @@
+"""Turning a query vector into recommendations with a short reason each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from tastemaker.index import ItemFilter
+from tastemaker.service.catalog import CatalogView
+from tastemaker.service.routes.catalog import public
+from tastemaker.service.runtime import Runtime
+from tastemaker.service.schemas import Recommendation
+from tastemaker.store.users import UserProfile
+
+__all__ = ["recommend"]
+
+#: Liked items compared with each result to explain it (the most recent ones).
+_EXPLAIN_WITH = 50
+
+
+def recommend(
+    runtime: Runtime,
+    catalog: CatalogView,
+    vector: npt.NDArray[np.float32],
+    profile: UserProfile,
+    *,
+    k: int,
+    item_filter: ItemFilter | None,
+    exclude: Sequence[str] = (),
+) -> list[Recommendation]:
+    """The ``k`` best items for ``vector`` (``[d]``), with reasons, best first."""
+    hits = runtime.retriever.search(vector[None, :], k, filter=item_filter, exclude=exclude)[0]
+    hits = [h for h in hits if h.item_id in catalog]
+    if not hits:
+        return []
+    reasons = _reasons(runtime, catalog, profile, [h.item_id for h in hits])
+    return [
+        Recommendation(item=public(item), score=round(float(h.score), 6), reason=reason)
+        for h, reason in zip(hits, reasons, strict=True)
+        if (item := catalog.get(h.item_id)) is not None
+    ]
+
+
+def _reasons(
+    runtime: Runtime, catalog: CatalogView, profile: UserProfile, ids: list[str]
+) -> list[str]:
+    """'because you liked <the most similar liked item>', else the matching chosen category."""
+    liked = [i for i in profile.liked[-_EXPLAIN_WITH:] if i in runtime.retriever]
+    if liked:
+        similarity = runtime.retriever.vectors_of(ids) @ runtime.retriever.vectors_of(liked).T
+        closest = similarity.argmax(axis=1)
+        names = [catalog.get(liked[j]) for j in closest]
+        return [f"because you liked {n.name}" if n else "similar to items you liked" for n in names]
+    chosen = {c.lower() for c in profile.categories}
+    reasons = []
+    for item_id in ids:
+        item = catalog.get(item_id)
+        fields = (item.article_type, item.sub_category, item.master_category) if item else ()
+        match = next((f for f in fields if f and f.lower() in chosen), None)
+        if match is not None:
+            reasons.append(f"in {match}, which you picked")
+        elif item is not None and item.article_type:
+            reasons.append(f"a {item.article_type.lower()} pick for you")
+        else:
+            reasons.append("picked for you")
+    return reasons
