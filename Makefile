@@ -15,7 +15,8 @@ export OMP_WAIT_POLICY ?= PASSIVE
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint bench bench-import bench-embed bench-ratings bench-movielens venv model \
+.PHONY: demo test lint bench bench-import bench-embed bench-ratings bench-movielens bench-load \
+	venv model \
 	model-test clean
 
 venv: $(STAMP)
@@ -56,7 +57,7 @@ lint: $(STAMP)
 test: lint model-test
 	$(BIN)/pytest -q
 
-bench: bench-import bench-embed bench-ratings
+bench: bench-import bench-embed bench-ratings bench-movielens bench-load
 
 bench-import: $(STAMP)
 	$(BIN)/python bench/bench_import.py $(CATALOG)
@@ -66,6 +67,9 @@ bench-embed: $(STAMP)
 
 bench-ratings: $(STAMP) model
 	$(BIN)/python bench/bench_ratings.py --strategies logprobs,yesno,greedy,sample
+
+bench-load: $(STAMP)
+	$(BIN)/python bench/bench_load.py $(CATALOG)
 
 bench-movielens: $(STAMP)
 	$(BIN)/python bench/bench_movielens.py $(DATA)

@@ -1,0 +1,204 @@
+"""Load on `tastemaker serve` over the full catalogue: latency at 100, 300 and 500 requests/s.
+
+It imports and embeds the catalogue once into .tastemaker-bench/load (reused afterwards),
+starts `tastemaker serve` on a free 127.0.0.1 port, onboards shoppers through the API, then
+sends GET /api/users/{id}/recommendations (random users, a third with filters) open-loop at
+each rate. In the same run it times the retriever in-process, so the HTTP/in-process ratio is
+measured on the same machine at the same moment. The server serves the two-tower model when
+one is exported in that data directory, else the content model over the text vectors.
+
+Usage: python bench/bench_load.py [CATALOG_DIR] [--seconds 8] [--users 1000]
+Last line: one JSON object with, per rate, p50_ms, p99_ms, max_ms, errors, achieved_rps,
+plus search_p50_ms and rss_mb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT.parent / "shared" / "data" / "fashion-product-images-small"
+DATA = ROOT / ".tastemaker-bench" / "load"
+FILTERS = [{"gender": "Women"}, {"master_category": "Footwear"}, {"article_type": "Watches"}]
+
+
+def tm(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "tastemaker", "--data-dir", str(DATA), *args],
+                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+async def onboard(client: httpx.AsyncClient, item_ids: list[str], n: int) -> list[str]:
+    rng = random.Random(0)
+    users = []
+    for _ in range(n):
+        body = {"liked": rng.sample(item_ids, 5)}
+        response = await client.post("/api/users", json=body)
+        response.raise_for_status()
+        users.append(response.json()["id"])
+    return users
+
+
+async def load(
+    client: httpx.AsyncClient, users: list[str], rate: int, seconds: float
+) -> dict[str, float]:
+    """Open loop: request i is sent at start + i/rate whatever the earlier ones are doing."""
+    rng = random.Random(rate)
+    latencies: list[float] = []
+    errors = 0
+
+    async def one(user: str, params: dict[str, object]) -> None:
+        nonlocal errors
+        started = time.perf_counter()
+        try:
+            response = await client.get(f"/api/users/{user}/recommendations", params=params)
+            if response.status_code != 200:
+                errors += 1
+        except httpx.HTTPError:
+            errors += 1
+        latencies.append((time.perf_counter() - started) * 1000)
+
+    total = int(rate * seconds)
+    tasks = []
+    start = time.perf_counter()
+    for i in range(total):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        params: dict[str, object] = {"k": 10}
+        if rng.random() < 1 / 3:
+            params |= rng.choice(FILTERS)
+        tasks.append(asyncio.create_task(one(rng.choice(users), params)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    return {
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+        "max_ms": round(max(latencies), 2),
+        "errors": errors,
+        "achieved_rps": round(total / elapsed, 1),
+    }
+
+
+def in_process_search_ms(queries: np.ndarray, repeats: int = 2000) -> float:  # type: ignore[type-arg]
+    """Single-query search p50 on the same retriever the server builds."""
+    from tastemaker.index import ItemFilter
+    from tastemaker.service.app import build_state
+    from tastemaker.service.runtime import load_runtime
+    from tastemaker.settings import Settings
+
+    state = build_state(Settings(data_dir=DATA), load_runtime)
+    runtime = state.require_runtime()
+    rng = random.Random(1)
+    timings = []
+    for n in range(repeats):
+        query = queries[n % len(queries)][None, :]
+        item_filter = ItemFilter(**rng.choice(FILTERS)) if rng.random() < 1 / 3 else None
+        started = time.perf_counter()
+        runtime.retriever.search(query, 10, filter=item_filter)
+        timings.append((time.perf_counter() - started) * 1000)
+    state.store.close()
+    return statistics.median(timings)
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    port = free_port()
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tastemaker", "--data-dir", str(DATA), "serve", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits,
+                                     timeout=10) as client:  # fmt: skip
+            for _ in range(600):
+                try:
+                    if (await client.get("/api/ready")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.5)
+            else:
+                raise SystemExit("bench_load: the server never became ready")
+            ids: list[str] = []
+            cursor = None
+            while True:
+                params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+                page = (await client.get("/api/items", params=params)).json()
+                ids += [i["id"] for i in page["items"]]
+                cursor = page["next_cursor"]
+                if cursor is None or len(ids) >= 5000:
+                    break
+            users = await onboard(client, ids, args.users)
+            vectors = np.array([
+                (await client.get(f"/api/items/{i}/embedding")).json()["vector"] for i in ids[:200]
+            ], dtype=np.float32)  # fmt: skip
+            results = {}
+            for rate in (100, 300, 500):
+                results[str(rate)] = await load(client, users, rate, args.seconds)
+                print(f"{rate} req/s: " + json.dumps(results[str(rate)]), flush=True)
+            memory = rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    search = in_process_search_ms(vectors)
+    summary = {
+        **results,
+        "search_p50_ms": round(search, 3),
+        "http_p50_over_search_p50_at_100": round(results["100"]["p50_ms"] / search, 1),
+        "rss_mb": round(memory, 1),
+        "users": len(users),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
+    }
+    print(f"in-process search p50: {search:.3f} ms; server RSS {memory:.0f} MB")
+    print(json.dumps(summary))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("catalog", nargs="?", default=str(DEFAULT))
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--users", type=int, default=1000)
+    args = parser.parse_args()
+    if not (Path(args.catalog) / "styles.csv").is_file():
+        raise SystemExit(f"bench_load: no styles.csv under {args.catalog}")
+    DATA.mkdir(parents=True, exist_ok=True)
+    print("importing and embedding the catalogue (cached after the first run)…", flush=True)
+    tm("catalog", "import", args.catalog)
+    tm("embed", "items")
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()
