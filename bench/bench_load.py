@@ -112,11 +112,12 @@ async def load(
 
 def in_process_search_ms(queries: np.ndarray, repeats: int = 2000) -> float:  # type: ignore[type-arg]
     """Single-query search p50 on the same retriever the server builds."""
-    from tastemaker.index import ItemFilter
+    from tastemaker.index import ItemFilter, set_search_threads
     from tastemaker.service.app import build_state
     from tastemaker.service.runtime import load_runtime
     from tastemaker.settings import Settings
 
+    set_search_threads(1)  # as the service does at start-up
     state = build_state(Settings(data_dir=DATA), load_runtime)
     runtime = state.require_runtime()
     rng = random.Random(1)

@@ -17,12 +17,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from tastemaker import __version__
+from tastemaker.index import set_search_threads
 from tastemaker.service.catalog import CatalogView
 from tastemaker.service.deps import ServiceState
 from tastemaker.service.limits import BodySizeLimit
 from tastemaker.service.metrics import metrics_middleware
 from tastemaker.service.problems import install_problem_handlers
-from tastemaker.service.routes import admin, catalog, health, users
+from tastemaker.service.routes import admin, catalog, health, insights, users
 from tastemaker.service.users import UserEntry
 from tastemaker.settings import Settings
 from tastemaker.store import open_store
@@ -64,6 +65,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # One thread per search: on a small CPU, BLAS and FAISS threads fighting over the
+        # cores made single queries 5-40x slower (bench/bench_index.py).
+        set_search_threads(1)
         state = build_state(settings, runtime_loader)
         app.state.service = state
         try:
@@ -90,6 +94,7 @@ def create_app(
     app.include_router(catalog.router)
     app.include_router(users.router)
     app.include_router(admin.router)
+    app.include_router(insights.router)
     if web_dir is not None and (web_dir / "index.html").is_file():
         app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
     return app

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tastemaker.catalog.schema import Item
-from tastemaker.index import ItemFilter, Retriever, build_retriever
+from tastemaker.index import ItemFilter, Retriever, build_retriever, load_retriever
 from tastemaker.store.users import UserProfile
 
 if TYPE_CHECKING:
@@ -100,6 +100,11 @@ class ContentRuntime:
         return unit(self.encoder.encode_texts([item_text(i) for i in items]))
 
 
+#: Above this many items a 384-d flat scan costs several ms per query on a small CPU, so the
+#: content runtime uses HNSW (0.2–0.3 ms, recall@10 ≥ 0.99 measured by bench/bench_index.py).
+HNSW_FROM = 5_000
+
+
 def load_runtime(state: ServiceState) -> Runtime | None:
     """The two-tower model when one is exported, else the content runtime over the newest
     text-embedding export, else None (the service then answers 503 on /api/ready)."""
@@ -111,12 +116,23 @@ def load_runtime(state: ServiceState) -> Runtime | None:
     )
     if not exports:
         return None
-    export = read_export(exports[-1].parent)
+    folder = exports[-1].parent
+    export = read_export(folder)
     keep = [(n, item) for n, i in enumerate(export.ids) if (item := state.catalog.get(i))]
-    retriever = build_retriever(
-        "flat",
-        [item.id for _, item in keep],
-        np.asarray(export.vectors)[[n for n, _ in keep]],
-        [item for _, item in keep],
-    )
+    ids = [item.id for _, item in keep]
+    kind = "hnsw" if len(ids) >= HNSW_FROM else "flat"
+    saved = folder / f"index-{kind}"
+    retriever: Retriever | None = None
+    if (saved / "manifest.json").is_file():
+        loaded = load_retriever(saved, dim=int(export.manifest["dim"]), kind=kind)
+        if list(loaded.ids) == ids:  # the catalogue has not changed since it was built
+            retriever = loaded
+    if retriever is None:
+        retriever = build_retriever(
+            kind,
+            ids,
+            np.asarray(export.vectors)[[n for n, _ in keep]],
+            [item for _, item in keep],
+        )
+        retriever.save(saved)
     return ContentRuntime(version=f"content:{export.manifest['encoder_id']}", retriever=retriever)
