@@ -173,14 +173,17 @@ class FaissRetriever:
 
     def _search_faiss(self, queries: Matrix, k: int, allowed: Candidates) -> list[list[Hit]]:
         """FAISS search for ``k`` < ``allowed.count`` hits per row; rows it leaves short, or
-        with a tie at the k-th place, are searched exactly."""
+        whose tie at the k-th place runs to the end of what was fetched (so tied items may lie
+        beyond it), are searched exactly. A tie that ends inside the fetched hits is settled
+        there by id: catalogues repeat texts, so identical vectors are common, and sending each
+        such query to an exact scan cost 25 ms instead of 0.3 ms."""
         plan = self._plan(k, allowed)
         scores, labels = self._index.search(queries, plan.fetch, params=plan.params)
         results: list[list[Hit]] = []
         exact: list[int] = []
         for row in range(queries.shape[0]):
             positions, row_scores = plan.keep(labels[row], scores[row], self._rows)
-            if positions.size <= k or row_scores[k - 1] == row_scores[k]:
+            if positions.size <= k or row_scores[k - 1] == row_scores[-1]:
                 exact.append(row)
                 results.append([])
             else:
