@@ -21,7 +21,7 @@ from tastemaker.index import set_search_threads
 from tastemaker.service.catalog import CatalogView
 from tastemaker.service.deps import ServiceState
 from tastemaker.service.limits import BodySizeLimit
-from tastemaker.service.metrics import metrics_middleware
+from tastemaker.service.metrics import MetricsMiddleware
 from tastemaker.service.problems import install_problem_handlers
 from tastemaker.service.routes import admin, catalog, health, insights, users
 from tastemaker.service.users import UserEntry
@@ -82,7 +82,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_problem_handlers(app)
-    app.middleware("http")(metrics_middleware)
+    app.add_middleware(MetricsMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

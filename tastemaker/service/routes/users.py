@@ -63,8 +63,11 @@ async def create_user_route(body: Onboarding, state: StateDep) -> UserCreated:
     return UserCreated(id=user.id, version=user.version)
 
 
+# Search routes are ``async``: they run on the event-loop thread, where start-up limited FAISS
+# to one OpenMP thread (the limit is per thread; in the worker pool FAISS would use every core
+# and a 1 ms search took 13 ms under load). A search is short enough not to stall the loop.
 @router.get("/users/{user_id}/recommendations", operation_id="getUserRecommendations")
-def user_recommendations(
+async def user_recommendations(
     user_id: str,
     state: StateDep,
     k: K = 12,
@@ -139,7 +142,7 @@ async def give_feedback(user_id: str, body: FeedbackIn, state: StateDep) -> Feed
 
 
 @router.get("/items/{item_id}/similar", operation_id="getSimilarItems")
-def similar_items(item_id: str, state: StateDep, k: K = 12) -> Recommendations:
+async def similar_items(item_id: str, state: StateDep, k: K = 12) -> Recommendations:
     """Items nearest to this one in the model's item space."""
     runtime = state.require_runtime()
     if item_id not in runtime.retriever or item_id not in state.catalog:
@@ -152,7 +155,7 @@ def similar_items(item_id: str, state: StateDep, k: K = 12) -> Recommendations:
 
 
 @router.get("/items/{item_id}/embedding", operation_id="getItemEmbedding")
-def item_embedding(item_id: str, state: StateDep) -> ItemEmbedding:
+async def item_embedding(item_id: str, state: StateDep) -> ItemEmbedding:
     runtime = state.require_runtime()
     if item_id not in runtime.retriever:
         raise NotFoundError(f"item {item_id!r} has no vector in model {runtime.version}")
