@@ -29,7 +29,7 @@ def test_persona_comes_first_and_the_item_last_so_the_prefix_is_shared() -> None
     b = template.render(PERSONA, "Grey Wool Suit.", "chatml").text
     assert a is not None
     assert b is not None
-    shared = len(os.path.commonprefix([a, b]))
+    shared = len(os.path.commonprefix([a, b]))  # noqa: RUF071 (characters are what we compare)
     assert a.index("Ana runs marathons") < shared <= a.index("Red Running Shoes")
     assert shared > 0.9 * len(a)
 
