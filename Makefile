@@ -11,13 +11,14 @@ DATA ?= ../shared/data/ml-100k
 TM := $(BIN)/tastemaker --data-dir $(DATA_DIR)
 DEFAULT_MODEL := qwen2.5-coder-1.5b-instruct
 TEST_MODEL := smollm2-135m-instruct
+NPM ?= npm
+WEB_DEPS := web/node_modules/.package-lock.json
 export OMP_WAIT_POLICY ?= PASSIVE
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: demo test lint bench bench-import bench-embed bench-ratings bench-movielens bench-load \
-	venv model \
-	model-test clean
+	venv model model-test clean web-build web-lint web-test chromium browser-test
 
 venv: $(STAMP)
 
@@ -35,7 +36,7 @@ model: $(STAMP)
 model-test: $(STAMP)
 	$(BIN)/python -m tastemaker.llm.models build $(TEST_MODEL)
 
-demo: $(STAMP) model
+demo: $(STAMP) model web-build
 ifeq ($(CATALOG),)
 	$(TM) catalog sample $(DATA_DIR)/sample-catalog
 	$(TM) catalog import $(DATA_DIR)/sample-catalog
@@ -48,14 +49,42 @@ endif
 	$(TM) ratings generate --per-persona 8
 	$(TM) ratings calibrate --target uniform
 	$(TM) ratings report
+	$(TM) serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check tastemaker tests bench
 	$(BIN)/ruff format --check tastemaker tests bench
 	$(BIN)/mypy --strict tastemaker
 
-test: lint model-test
+test: lint web-lint web-test web-build chromium model-test
 	$(BIN)/pytest -q
+
+# The web app's packages exactly as locked (npm registry only); redone when the lock changes.
+$(WEB_DEPS): web/package-lock.json
+	cd web && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+# The production build that `tastemaker serve` serves at /.
+web-build: $(WEB_DEPS)
+	cd web && $(NPM) run build
+
+web-lint: $(WEB_DEPS) $(STAMP)
+	cd web && $(NPM) run lint && $(NPM) run typecheck
+	$(BIN)/python web/scripts/export-openapi.py --check
+
+web-test: $(WEB_DEPS)
+	cd web && $(NPM) test
+
+# Debian's Chromium for the browser tests (never a browser download). CI runs as root and
+# installs it; elsewhere, without it, the browser tests skip with a reason.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	  else echo "chromium missing: browser tests will skip (apt-get install chromium chromium-driver)"; fi; }
+
+browser-test: web-build chromium $(STAMP)
+	$(BIN)/pytest -q -m browser
 
 bench: bench-import bench-embed bench-ratings bench-movielens bench-load
 

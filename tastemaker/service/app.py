@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import Scope
 
 from tastemaker import __version__
 from tastemaker.index import set_search_threads
@@ -36,6 +40,26 @@ if TYPE_CHECKING:
 __all__ = ["build_state", "create_app"]
 
 RuntimeLoader = Callable[[ServiceState], "Runtime | None"]
+
+
+class _WebApp(StaticFiles):
+    """The built web app. A path with no file and no suffix is a client-side route
+    (/recommendations, /items/42) and gets index.html, so reloads and shared links work;
+    unknown /api paths stay JSON 404s."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if PurePosixPath(path).parts[:1] == ("api",):
+            raise StarletteHTTPException(404, f"no route /{path}")
+        route = not PurePosixPath(path).suffix
+        try:
+            response = await super().get_response(path, scope)
+        except StarletteHTTPException as exc:  # no such file, and no 404.html either
+            if exc.status_code != 404 or not route:
+                raise
+            response = Response(status_code=404)
+        if response.status_code == 404 and route:
+            return FileResponse(Path(str(self.directory)) / "index.html")
+        return response
 
 
 def build_state(settings: Settings, runtime_loader: RuntimeLoader | None = None) -> ServiceState:
@@ -96,5 +120,5 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(insights.router)
     if web_dir is not None and (web_dir / "index.html").is_file():
-        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
+        app.mount("/", _WebApp(directory=web_dir, html=True), name="web")
     return app

@@ -92,9 +92,7 @@ def record_feedback(
 ) -> StoredUser:
     """Store the feedback event and the updated profile in one transaction."""
     with store.transaction() as conn:
-        row = conn.execute(
-            "SELECT version, profile FROM users WHERE id = ?", (user_id,)
-        ).fetchone()
+        row = conn.execute("SELECT version, profile FROM users WHERE id = ?", (user_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"user {user_id!r} not found")
         if conn.execute("SELECT 1 FROM items WHERE id = ?", (item_id,)).fetchone() is None:

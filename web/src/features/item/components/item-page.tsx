@@ -1,0 +1,117 @@
+// Route "/items/:id": an item's details and the items most similar to it.
+import { Link, useLocation, useParams } from "react-router";
+
+import { ApiError, type Item } from "@/shared/api/client";
+import { useItem } from "@/shared/api/get-item";
+import { ItemCard, ItemImage } from "@/shared/components/item-card";
+import { EmptyState, ErrorState, GridSkeleton, LoadingState } from "@/shared/components/states";
+
+import { useSimilarItems } from "../api/get-similar-items";
+
+const DETAILS: [keyof Item, string][] = [
+  ["gender", "Gender"],
+  ["master_category", "Category"],
+  ["sub_category", "Subcategory"],
+  ["article_type", "Type"],
+  ["base_colour", "Colour"],
+  ["season", "Season"],
+  ["year", "Year"],
+  ["usage", "Occasion"],
+];
+
+function ItemDetails({ id }: { id: string }) {
+  const item = useItem(id);
+  if (item.isPending) return <LoadingState label="Loading item…" />;
+  if (item.isError) {
+    const missing = item.error instanceof ApiError && item.error.status === 404;
+    return missing ? (
+      <>
+        <h1>Item not found</h1>
+        <EmptyState title={`There is no item ${id} in the catalogue.`}>
+          <Link to="/">Browse the catalogue</Link>
+        </EmptyState>
+      </>
+    ) : (
+      <>
+        <h1>Item</h1>
+        <ErrorState
+          title="This item could not be loaded."
+          error={item.error}
+          onRetry={() => void item.refetch()}
+        />
+      </>
+    );
+  }
+  const shown = DETAILS.filter(([field]) => item.data[field] != null && item.data[field] !== "");
+  return (
+    <article className="item-detail">
+      <title>{`${item.data.name} · tastemaker`}</title>
+      <div className="item-detail__media">
+        <ItemImage item={item.data} size="large" />
+      </div>
+      <div>
+        <h1>{item.data.name}</h1>
+        {shown.length ? (
+          <dl className="details">
+            {shown.map(([field, label]) => (
+              <div key={field}>
+                <dt>{label}</dt>
+                <dd>{String(item.data[field])}</dd>
+              </div>
+            ))}
+          </dl>
+        ) : (
+          <p className="muted">No further details for this item.</p>
+        )}
+      </div>
+    </article>
+  );
+}
+
+function SimilarItems({ id }: { id: string }) {
+  const similar = useSimilarItems(id);
+  let body;
+  if (similar.isPending) body = <GridSkeleton label="Loading similar items…" count={4} />;
+  else if (similar.isError) {
+    body = (
+      <ErrorState
+        title="Similar items could not be loaded."
+        error={similar.error}
+        onRetry={() => void similar.refetch()}
+      />
+    );
+  } else if (!similar.data.items.length) {
+    body = <EmptyState title="No similar items found." />;
+  } else {
+    body = (
+      <ul className="grid">
+        {similar.data.items.map(({ item }) => (
+          <li key={item.id}>
+            <ItemCard item={item} />
+          </li>
+        ))}
+      </ul>
+    );
+  }
+  return (
+    <section aria-labelledby="similar-heading" className="panel">
+      <h2 id="similar-heading">Similar items</h2>
+      {body}
+    </section>
+  );
+}
+
+export function ItemPage() {
+  const { id = "" } = useParams();
+  const from = (useLocation().state as { from?: unknown } | null)?.from;
+  const back = typeof from === "string" && from.startsWith("/") ? from : "/";
+  return (
+    <>
+      <Link className="back-link" to={back}>
+        ← Back
+      </Link>
+      <ItemDetails id={id} />
+      <SimilarItems id={id} />
+    </>
+  );
+}
