@@ -43,7 +43,7 @@ PLAYWRIGHT_MISSING = "Python Playwright is not installed (pip install playwright
 TIMEOUT_MS = 20_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def base_url(tmp_path_factory: pytest.TempPathFactory, sample_catalog: Path) -> Iterator[str]:
     """A ``tastemaker serve`` process over a fresh data directory, serving web/dist at /."""
     if not (WEB_DIST / "index.html").is_file():
@@ -53,7 +53,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, sample_catalog: Path) -> 
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     sync_api = pytest.importorskip("playwright.sync_api", reason=PLAYWRIGHT_MISSING)
     if not CHROMIUM.is_file():
