@@ -1,0 +1,176 @@
+"""The run configuration of ``tastemaker train``: what to train on, the towers, the training.
+
+Every section is a frozen :class:`~tastemaker.config.RunConfig`, so a misspelt key in
+``run.toml`` is an error naming the key, never a silently ignored default. The defaults are
+the ones measured on ML-100K (see ``bench/bench_movielens.py``); the fashion defaults differ
+only in the data section. A minimal ``run.toml``::
+
+    [data]
+    source = "store"          # the synthetic ratings in the store (or "movielens" + path)
+
+    [model]
+    encoder = "minilm"
+
+    [train]
+    max_steps = 900
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from tastemaker.config import RunConfig
+
+__all__ = [
+    "FASHION_ITEM_FIELDS",
+    "MOVIELENS_ITEM_FIELDS",
+    "DataConfig",
+    "ModelConfig",
+    "TrainConfig",
+    "TrainingRun",
+]
+
+#: Categorical item fields of the fashion catalogue (store column names).
+FASHION_ITEM_FIELDS = ("article_type", "base_colour", "usage", "season", "gender")
+#: Categorical item fields of MovieLens (``genres`` is multi-valued, ``year`` bucketed).
+MOVIELENS_ITEM_FIELDS = ("genres", "year")
+
+
+class DataConfig(RunConfig):
+    """Where the ratings come from and which of them count as positives."""
+
+    source: Literal["store", "movielens"] = Field(
+        default="store",
+        description="'store': persona ratings in the SQLite store; 'movielens': a MovieLens dir.",
+    )
+    path: Path | None = Field(default=None, description="MovieLens directory (source movielens).")
+    rating: Literal["calibrated", "answer", "expected"] = Field(
+        default="calibrated",
+        description="Which stored rating to train on; rows without it are skipped.",
+    )
+    strategy: str | None = Field(default=None, description="Only ratings of this strategy.")
+    llm: str | None = Field(default=None, description="Only ratings made by this LLM (model).")
+    positive_min_rating: float | None = Field(
+        default=7.0,
+        description="Ratings at or above this are positives (retrieval targets); None: all are.",
+    )
+    dislike_max_rating: float | None = Field(
+        default=3.0,
+        description="Ratings at or below this enter the history as dislikes (weight -1).",
+    )
+    item_fields: tuple[str, ...] = Field(
+        default=FASHION_ITEM_FIELDS, description="Categorical item fields fed to the item tower."
+    )
+    user_fields: tuple[str, ...] = Field(
+        default=("gender", "age_band", "aesthetic", "budget"),
+        description="Categorical user (persona) fields fed to the user tower.",
+    )
+
+    @model_validator(mode="after")
+    def _path_for_movielens(self) -> DataConfig:
+        if self.source == "movielens" and self.path is None:
+            raise ValueError("data.path is required when data.source is 'movielens'")
+        return self
+
+
+class ModelConfig(RunConfig):
+    """The towers and the rating head (what an exported model is rebuilt from)."""
+
+    dim: int = Field(default=64, ge=2, le=1024, description="Size of both towers' outputs.")
+    encoder: str = Field(
+        default="minilm",
+        description="Frozen text encoder: 'minilm', 'clip:<folder>', or 'none' (no text input).",
+    )
+    use_item_ids: bool = Field(
+        default=True, description="Learned per-item embeddings (the collaborative signal)."
+    )
+    item_bias: bool = Field(
+        default=True,
+        description="A learned per-item score offset (a popularity prior) added to the cosine.",
+    )
+    user_text: bool = Field(default=True, description="Feed the user/persona text embedding.")
+    item_layers: int = Field(default=0, ge=0, le=4, description="Hidden layers of the item MLP.")
+    user_layers: int = Field(default=0, ge=0, le=4, description="Hidden layers of the user MLP.")
+    dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
+    attention: bool = Field(
+        default=True, description="Attention pooling of the history (else a weighted mean)."
+    )
+    history_length: int = Field(
+        default=512, ge=1, description="Most history items a user tower reads (random subset)."
+    )
+    head_product: bool = Field(
+        default=True, description="Rating head also reads the element-wise product u ⊙ v."
+    )
+    head_hidden: int = Field(default=32, ge=1, le=1024)
+    finetune_blocks: int = Field(
+        default=0,
+        ge=0,
+        description="With a CLIP encoder: fine-tune its last N text-transformer blocks.",
+    )
+
+
+class TrainConfig(RunConfig):
+    """The optimisation: losses, sampling, schedule, early stopping, checkpoints."""
+
+    seed: int = 42
+    lr: float = Field(default=3e-3, gt=0.0)
+    weight_decay: float = Field(default=0.0, ge=0.0)
+    batch_users: int = Field(default=256, ge=1, description="Users per step.")
+    max_steps: int = Field(default=900, ge=1)
+    temperature: float = Field(default=0.25, gt=0.0, description="Softmax temperature τ.")
+    negatives: Literal["full", "in_batch"] = Field(
+        default="full",
+        description="'full': softmax over the whole catalogue; 'in_batch': the batch's targets "
+        "as sampled negatives with logQ correction (for large catalogues).",
+    )
+    logq_correction: bool = Field(
+        default=True, description="Subtract log q(item) from in-batch logits (sampling bias)."
+    )
+    target_fraction: float = Field(
+        default=0.25,
+        gt=0.0,
+        lt=1.0,
+        description="Share of a user's positives held out as targets in each step; the rest "
+        "(and the non-positive ratings) are the history the user tower reads.",
+    )
+    retrieval_weight: float = Field(default=1.0, ge=0.0)
+    rating_weight: float = Field(default=0.1, ge=0.0, description="Weight of the rating MSE.")
+    eval_every: int = Field(default=150, ge=1, description="Steps between validations.")
+    patience: int = Field(default=4, ge=1, description="Validations without gain before stop.")
+    min_delta: float = Field(
+        default=0.005,
+        ge=0.0,
+        description="The last state is kept, rather than the best, when its validation NDCG "
+        "is within this of the best (the slice is small, so its NDCG is noisy).",
+    )
+    val_users: float = Field(
+        default=0.2, gt=0.0, le=1.0, description="Share of users with a validation slice."
+    )
+    val_fraction: float = Field(
+        default=0.1, gt=0.0, lt=1.0, description="Share of those users' positives held out."
+    )
+    k: int = Field(default=10, ge=1, description="Cut-off of the validation NDCG.")
+    threads: int = Field(
+        default=1,
+        ge=1,
+        description="torch CPU threads while training. One is the default: the matrices are "
+        "small, and on a shared, busy machine two threads ran a step 10× slower than one.",
+    )
+
+
+class TrainingRun(RunConfig):
+    """A whole ``run.toml``: data, model, training, and where the export goes."""
+
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    out_dir: Path | None = Field(
+        default=None, description="Models folder [default: DATA_DIR/models]."
+    )
+    version: str | None = Field(default=None, description="Export version [default: UTC time].")
+    checkpoint_dir: Path | None = Field(
+        default=None, description="Write last.pt / best.pt here during training."
+    )

@@ -1,0 +1,248 @@
+"""What the model trains on: ratings over dense user and item indices, with side features.
+
+:class:`TrainingData` is the one input of :func:`tastemaker.model.train.train`. It is built
+from an evaluation :class:`~tastemaker.evaluate.Dataset` (MovieLens: every rating a positive)
+by :func:`from_dataset`, or from the store's persona ratings by :func:`from_store` (fashion:
+ratings at or above a threshold are positives, low ones are dislikes).
+
+Each rating row carries a *history weight* (how it enters the user tower: ``+1`` liked or
+merely rated, ``-1`` disliked, ``0`` ignored) and a *positive* flag (whether it may be a
+retrieval target). Rows are ordered by user, then by time where known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from tastemaker.errors import DataError
+from tastemaker.model.config import DataConfig
+from tastemaker.model.features import FeatureTable
+from tastemaker.model.head import RatingScale
+
+if TYPE_CHECKING:
+    from tastemaker.evaluate.data import Dataset
+    from tastemaker.store.db import Store
+
+__all__ = ["TextVectors", "TrainingData", "from_dataset", "from_store"]
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float32]
+#: Texts → float32 ``[n, dim]`` unit rows (an encoder's ``encode_texts``, maybe cached).
+TextVectors = Callable[[Sequence[str]], Floats]
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Ratings (one row per user-item pair) and both sides' features.
+
+    ``users``/``items``: int64 ``[n]`` dense indices into ``user_features``/``item_features``;
+    ``ratings``: float32 ``[n]`` on the source's scale; ``weights``: float32 ``[n]`` history
+    weights; ``positive``: bool ``[n]``.
+    """
+
+    users: Ints
+    items: Ints
+    ratings: Floats
+    weights: Floats
+    positive: npt.NDArray[np.bool_]
+    user_features: FeatureTable
+    item_features: FeatureTable
+    scale: RatingScale
+    name: str = "data"
+
+    def __post_init__(self) -> None:
+        n = len(self.users)
+        for label, array in (
+            ("items", self.items),
+            ("ratings", self.ratings),
+            ("weights", self.weights),
+            ("positive", self.positive),
+        ):
+            if len(array) != n:
+                raise DataError(f"{self.name}: {label} has {len(array)} rows, users {n}")
+        if n and (self.users.min() < 0 or self.users.max() >= self.n_users):
+            raise DataError(f"{self.name}: a user index is outside [0, {self.n_users})")
+        if n and (self.items.min() < 0 or self.items.max() >= self.n_items):
+            raise DataError(f"{self.name}: an item index is outside [0, {self.n_items})")
+
+    @property
+    def n_users(self) -> int:
+        return len(self.user_features)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_features)
+
+    def select(self, mask: npt.NDArray[np.bool_]) -> TrainingData:
+        """The same catalogue with only the rating rows where ``mask`` is true."""
+        return TrainingData(
+            self.users[mask],
+            self.items[mask],
+            self.ratings[mask],
+            self.weights[mask],
+            self.positive[mask],
+            self.user_features,
+            self.item_features,
+            self.scale,
+            self.name,
+        )
+
+
+def _weights(
+    ratings: Floats, positive_min: float | None, dislike_max: float | None
+) -> tuple[Floats, npt.NDArray[np.bool_]]:
+    positive = np.ones(len(ratings), np.bool_) if positive_min is None else ratings >= positive_min
+    weights = positive.astype(np.float32)
+    if dislike_max is not None:
+        weights[ratings <= dislike_max] = -1.0
+    return weights, positive
+
+
+def from_dataset(
+    dataset: Dataset,
+    *,
+    item_fields: Sequence[str] = ("genres", "year"),
+    user_fields: Sequence[str] = ("gender", "age", "occupation"),
+    text: TextVectors | None = None,
+    user_text: bool = True,
+    positive_min_rating: float | None = None,
+    dislike_max_rating: float | None = None,
+) -> TrainingData:
+    """An evaluation dataset (e.g. MovieLens) as training data.
+
+    By default every rating is a positive with history weight 1 (implicit feedback, as the
+    ranking benchmark counts every rated movie relevant). ``text`` encodes ``items.text`` and
+    (with ``user_text``) ``users.text``; None trains without text.
+    """
+    frame = dataset.ratings.sort_values(["user", "timestamp"], kind="stable")
+    ratings = frame["rating"].to_numpy(dtype=np.float32)
+    weights, positive = _weights(ratings, positive_min_rating, dislike_max_rating)
+    items, users = dataset.items, dataset.users
+    item_table = FeatureTable.build(
+        [str(i) for i in items["item_id"]],
+        _records(items, item_fields),
+        item_fields,
+        None if text is None else text(list(items["text"])),
+    )
+    user_table = FeatureTable.build(
+        [str(u) for u in users["user_id"]],
+        _records(users, user_fields),
+        user_fields,
+        None if text is None or not user_text else text(list(users["text"])),
+    )
+    low = float(ratings.min()) if len(ratings) else 0.0
+    high = float(ratings.max()) if len(ratings) else 1.0
+    return TrainingData(
+        frame["user"].to_numpy(dtype=np.int64),
+        frame["item"].to_numpy(dtype=np.int64),
+        ratings,
+        weights,
+        positive,
+        user_table,
+        item_table,
+        RatingScale(low, high),
+        dataset.name,
+    )
+
+
+def _records(frame: pd.DataFrame, fields: Sequence[str]) -> list[Mapping[str, object]]:
+    present = [f for f in fields if f in frame.columns]
+    missing = sorted(set(fields) - set(present))
+    if missing:
+        raise DataError(f"feature fields {missing} are not columns of {list(frame.columns)}")
+    if not present:
+        return [{} for _ in range(len(frame))]
+    return [{str(k): v for k, v in row.items()} for row in frame[present].to_dict("records")]
+
+
+def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> TrainingData:
+    """The store's persona ratings over its catalogue (fashion).
+
+    Users are the personas that have at least one usable rating, items the whole catalogue
+    (so unrated items still get vectors from their features). The rating read is
+    ``config.rating`` (the calibrated answer by default); rows without one are skipped.
+    """
+    from tastemaker.catalog.text import item_text
+    from tastemaker.ratings.records import load_ratings
+    from tastemaker.ratings.sources import store_personas
+    from tastemaker.store.items import iter_items
+
+    catalogue = list(iter_items(store))
+    if not catalogue:
+        raise DataError(f"{store.path}: no items in the store; import a catalogue first")
+    frame = load_ratings(store, model=config.llm, strategy=config.strategy)
+    column = {"calibrated": "calibrated", "answer": "answer", "expected": "expected_rating"}
+    values = pd.to_numeric(frame[column[config.rating]], errors="coerce")
+    frame = frame.assign(value=values)[values.notna()]
+    if frame.empty:
+        hint = (
+            " (run `tastemaker ratings calibrate` first)" if config.rating == "calibrated" else ""
+        )
+        raise DataError(f"{store.path}: no ratings with a {config.rating!r} value{hint}")
+    personas = {p.id: p for p in store_personas(store)}
+    frame = frame[frame["persona_id"].isin(personas.keys())]
+    frame = frame.drop_duplicates(["persona_id", "item_id"], keep="last")
+    persona_ids = sorted(frame["persona_id"].unique())
+    item_pos = {item.id: i for i, item in enumerate(catalogue)}
+    frame = frame[frame["item_id"].isin(item_pos.keys())]
+    user_pos = {pid: i for i, pid in enumerate(persona_ids)}
+    frame = frame.assign(
+        user=frame["persona_id"].map(user_pos), item=frame["item_id"].map(item_pos)
+    ).sort_values(["user", "item"], kind="stable")
+    ratings = frame["value"].to_numpy(dtype=np.float32)
+    weights, positive = _weights(ratings, config.positive_min_rating, config.dislike_max_rating)
+    item_records = [{f: getattr(item, f, None) for f in config.item_fields} for item in catalogue]
+    views = [personas[p] for p in persona_ids]
+    user_records = [
+        {"gender": v.gender, **{k: _joined(a) for k, a in v.attributes.items()}} for v in views
+    ]
+    item_table = FeatureTable.build(
+        [item.id for item in catalogue],
+        item_records,
+        config.item_fields,
+        None if text is None else text([item_text(item) for item in catalogue]),
+    )
+    user_table = FeatureTable.build(
+        persona_ids,
+        user_records,
+        config.user_fields,
+        None
+        if text is None
+        else text([persona_text(p.gender, p.attributes, p.bio) for p in views]),
+    )
+    return TrainingData(
+        frame["user"].to_numpy(dtype=np.int64),
+        frame["item"].to_numpy(dtype=np.int64),
+        ratings,
+        weights,
+        positive,
+        user_table,
+        item_table,
+        RatingScale(-1.0, 10.0),
+        f"store {store.path.name}",
+    )
+
+
+def _joined(value: str | list[str]) -> str:
+    return "|".join(value) if isinstance(value, list) else value
+
+
+def persona_text(gender: str, attributes: Mapping[str, str | list[str]], bio: str) -> str:
+    """The text the user tower embeds for a persona: its facts, its style, then its bio."""
+    facts = [gender, *(str(attributes[k]) for k in ("age_band", "occupation") if attributes.get(k))]
+    parts = [f"A shopper ({', '.join(facts)})."]
+    style = [
+        f"{label}: {_joined(v).replace('|', ', ')}"
+        for key, label in (("aesthetic", "Style"), ("palette", "Colours"), ("budget", "Budget"))
+        if (v := attributes.get(key))
+    ]
+    if style:
+        parts.append("; ".join(style) + ".")
+    parts.append(bio.strip())
+    return " ".join(parts)

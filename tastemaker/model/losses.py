@@ -1,0 +1,70 @@
+"""Training losses, apart from the towers: softmax retrieval (full or sampled, with logQ
+correction and a temperature) and the rating head's mean squared error.
+
+Retrieval is a multi-target softmax: each user row of a batch has one or more target items
+among ``C`` candidate columns, and the loss is the mean over users of the mean over that user's
+targets of ``-log softmax(logits)[target]``. Each user weighs the same however many targets it
+has, which keeps light users from being drowned out by heavy ones.
+
+With sampled candidates (in-batch negatives: the batch's own targets), popular items are
+candidates far more often than rare ones, and the model learns to push them down; subtracting
+``log q(item)`` (the item's sampling probability) from its logit removes that bias (Yi et al.
+2019, "Sampling-bias-corrected neural modeling"). With the full catalogue as candidates,
+``log_q`` is None.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+from torch.nn import functional
+
+__all__ = ["rating_loss", "retrieval_loss"]
+
+_MASKED = -1e9
+
+
+def retrieval_loss(
+    logits: Tensor,
+    targets: tuple[Tensor, Tensor],
+    *,
+    log_q: Tensor | None = None,
+    exclude: tuple[Tensor, Tensor] | None = None,
+    row_weights: Tensor | None = None,
+) -> Tensor:
+    """Multi-target softmax cross-entropy over candidates.
+
+    ``logits``: float ``[B, C]`` (already divided by the temperature, bias added);
+    ``targets``: ``(rows [T], cols [T])``, each target's user row and candidate column;
+    ``log_q``: ``[C]`` log sampling probability of each candidate, subtracted from its logit;
+    ``exclude``: ``(rows, cols)`` cells masked out of the softmax (the user's other known
+    items, which are neither targets nor negatives). Rows without a target do not count;
+    ``row_weights`` ``[B]`` (default all 1) weighs each row's mean in the batch's mean.
+    """
+    if log_q is not None:
+        logits = logits - log_q
+    if exclude is not None and exclude[0].numel():
+        logits = logits.index_put(exclude, torch.tensor(_MASKED, dtype=logits.dtype))
+    log_probs = functional.log_softmax(logits, dim=1)
+    rows, cols = targets
+    per_target = log_probs[rows, cols]  # [T]
+    batch = logits.shape[0]
+    sums = torch.zeros(batch, dtype=logits.dtype, device=logits.device).index_add(
+        0, rows, per_target
+    )
+    counts = torch.bincount(rows, minlength=batch).to(logits.dtype)
+    has = counts > 0
+    if not bool(has.any()):
+        return logits.sum() * 0.0
+    per_row = sums[has] / counts[has]
+    if row_weights is None:
+        return -per_row.mean()
+    weights = row_weights[has]
+    return -(per_row * weights).sum() / weights.sum()
+
+
+def rating_loss(predicted: Tensor, target: Tensor) -> Tensor:
+    """Mean squared error ``[n]`` vs ``[n]`` (normalised ratings); 0 for an empty batch."""
+    if predicted.numel() == 0:
+        return predicted.sum() * 0.0
+    return functional.mse_loss(predicted, target)

@@ -1,0 +1,120 @@
+"""The ``train`` stage end to end: read the ratings, encode the texts, train, export.
+
+:func:`run_training` is what ``tastemaker train --config run.toml`` calls; it owns no logic of
+its own beyond wiring :mod:`.data`, :mod:`.train` and :mod:`.export` together, so each can be
+used alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from tastemaker.model.config import TrainingRun
+from tastemaker.model.data import TextVectors, TrainingData, from_dataset, from_store
+from tastemaker.model.export import export_model
+from tastemaker.model.train import TrainProgress, TrainResult, train
+from tastemaker.store.db import Store
+
+__all__ = ["TrainingOutcome", "cached_text", "load_training_data", "run_training"]
+
+Floats = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class TrainingOutcome:
+    """The export folder, the training result and the data it was trained on."""
+
+    path: Path
+    result: TrainResult
+    data: TrainingData
+
+
+def cached_text(spec: str, store: Store | None) -> TextVectors | None:
+    """``texts → vectors`` for encoder ``spec`` through the store's embedding cache (None for
+    ``'none'``), so item texts already embedded by ``tastemaker embed items`` are not redone."""
+    if spec == "none":
+        return None
+    from tastemaker.catalog.text import text_hash
+    from tastemaker.embed import EmbeddingCache, get_text_encoder
+
+    encoder = get_text_encoder(spec)
+
+    def encode(texts: Sequence[str]) -> Floats:
+        if store is None:
+            return encoder.encode_texts(list(texts))
+        cache = EmbeddingCache(store)
+        hashes = [text_hash(t) for t in texts]
+        found = cache.get_many(encoder.id, hashes)
+        missing = {h: t for h, t in zip(hashes, texts, strict=True) if h not in found}
+        if missing:
+            fresh = encoder.encode_texts(list(missing.values()))
+            new = dict(zip(missing.keys(), fresh, strict=True))
+            cache.put_many(encoder.id, new)
+            found = {**found, **new}
+        out = np.empty((len(texts), encoder.dim), np.float32)
+        for i, digest in enumerate(hashes):
+            out[i] = found[digest]
+        return out
+
+    return encode
+
+
+def load_training_data(run: TrainingRun, store: Store | None) -> TrainingData:
+    """The ratings ``run.data`` names, with text vectors from ``run.model.encoder``."""
+    text = cached_text(run.model.encoder, store)
+    if run.data.source == "movielens":
+        from tastemaker.datasets import load_movielens
+        from tastemaker.evaluate.data import Dataset
+
+        assert run.data.path is not None  # checked by DataConfig
+        dataset = Dataset.from_interactions(load_movielens(run.data.path))
+        return from_dataset(
+            dataset,
+            text=text,
+            user_text=run.model.user_text,
+            positive_min_rating=run.data.positive_min_rating,
+            dislike_max_rating=run.data.dislike_max_rating,
+            item_fields=run.data.item_fields,
+            user_fields=run.data.user_fields,
+        )
+    if store is None:
+        raise ValueError("data.source 'store' needs a store")
+    return from_store(store, run.data, text)
+
+
+def run_training(
+    run: TrainingRun,
+    *,
+    data_dir: Path,
+    store: Store | None,
+    progress: Callable[[TrainProgress], None] | None = None,
+) -> TrainingOutcome:
+    """Train as ``run`` says and export to ``run.out_dir`` (default ``data_dir/models``)."""
+    data = load_training_data(run, store)
+    result = train(
+        data,
+        run.model,
+        run.train,
+        progress=progress,
+        checkpoint_dir=run.checkpoint_dir,
+    )
+    out_root = run.out_dir or data_dir / "models"
+    metrics = {
+        **result.metrics,
+        "users": float(data.n_users),
+        "items": float(data.n_items),
+        "ratings": float(len(data.users)),
+    }
+    path = export_model(
+        result.model,
+        out_root,
+        metrics=metrics,
+        run_config=run.model_dump(mode="json"),
+        version=run.version,
+    )
+    return TrainingOutcome(path, result, data)

@@ -1,0 +1,264 @@
+"""The training task: batches, losses, optimiser, early stopping on validation NDCG@k.
+
+:func:`train` is seeded and deterministic on CPU: the same data and config give the same
+weights. A slice of the *training* data is held out for validation (a share of users, a share
+of their positives); the test set, if any, is never looked at. Training stops after ``patience``
+validations without a gain; the best state is then restored, unless the last one is within
+``min_delta`` of it (as good within the noise of a small validation slice, and trained longer
+at a lower learning rate).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from tastemaker.evaluate.metrics import ndcg_at_k
+from tastemaker.model.batches import Batch, UserRows, full_history, sample_batch, validation_split
+from tastemaker.model.config import ModelConfig, TrainConfig
+from tastemaker.model.data import TrainingData
+from tastemaker.model.losses import rating_loss, retrieval_loss
+from tastemaker.model.towers import History, scores
+from tastemaker.model.twotower import TwoTower
+
+__all__ = ["TrainProgress", "TrainResult", "score_users", "train", "user_vectors"]
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class TrainProgress:
+    """What a progress bar shows after each step (``val_ndcg`` only after a validation)."""
+
+    step: int
+    max_steps: int
+    loss: float
+    val_ndcg: float | None = None
+    best_ndcg: float | None = None
+
+
+@dataclass
+class TrainResult:
+    """The trained model (best validation state) and how training went."""
+
+    model: TwoTower
+    metrics: dict[str, float]
+    curve: list[dict[str, float]] = field(default_factory=list)
+
+
+@contextmanager
+def _threads(count: int) -> Iterator[None]:
+    """torch's intra-op thread count set for the block, then restored."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def user_vectors(
+    model: TwoTower, table: UserRows, users: Ints, item_vectors: torch.Tensor
+) -> torch.Tensor:
+    """``[len(users), dim]`` from each user's whole history in ``table`` (no gradients).
+
+    ``item_vectors``: the catalogue's item-tower outputs ``[n_items, dim]``.
+    """
+    with torch.no_grad():
+        items, weights = full_history(table, users)
+        history = History(torch.from_numpy(items), torch.from_numpy(weights))
+        rows = torch.arange(item_vectors.shape[0])
+        return model.users(torch.from_numpy(users), history, item_vectors, rows)
+
+
+def score_users(model: TwoTower, table: UserRows, users: Ints) -> Floats:
+    """Eval-mode logits ``[len(users), n_items]`` from each user's whole history in ``table``."""
+    was = model.training
+    model.eval()
+    with torch.no_grad():
+        vectors, bias = model.items()
+        logits = scores(
+            user_vectors(model, table, users, vectors), vectors, bias, model.temperature
+        )
+    model.train(was)
+    return logits.numpy().astype(np.float32)
+
+
+def _cosine(total: int) -> Callable[[int], float]:
+    """Learning-rate factor: cosine decay from 1 to 0 over ``total`` steps."""
+    return lambda step: 0.5 * (1.0 + float(np.cos(np.pi * min(step, total) / total)))
+
+
+def _validate(
+    model: TwoTower, table: UserRows, users: Ints, relevant: list[set[int]], k: int
+) -> float:
+    """Mean NDCG@k of ``users`` ranking the whole catalogue minus their training items."""
+    if len(users) == 0:
+        return 0.0
+    logits = score_users(model, table, users)
+    rows, entries = table.entries(users)
+    logits[rows, table.items[entries]] = -np.inf
+    top = np.argsort(-logits, axis=1, kind="stable")[:, :k]
+    hits = np.array([[int(i) in rel for i in row] for row, rel in zip(top, relevant, strict=True)])
+    n_relevant = np.array([len(r) for r in relevant], dtype=np.int64)
+    return float(ndcg_at_k(hits.reshape(len(users), -1), n_relevant, k).mean())
+
+
+def _step_loss(
+    model: TwoTower, batch: Batch, config: TrainConfig, log_q: torch.Tensor
+) -> torch.Tensor:
+    """Weighted retrieval + rating loss of one batch (see :mod:`.losses`)."""
+    n_items = len(model.item_features)
+    if config.negatives == "full":
+        table = torch.arange(n_items)
+        history_rows = torch.from_numpy(batch.history_items)
+    else:  # only the items this batch touches go through the item tower
+        touched = np.unique(np.concatenate([batch.history_items.ravel(), batch.target_items]))
+        table = torch.from_numpy(touched)
+        history_rows = torch.from_numpy(np.searchsorted(touched, batch.history_items))
+    vectors, bias = model.items(table)
+    history = History(history_rows, torch.from_numpy(batch.history_weights))
+    users = model.users(torch.from_numpy(batch.users), history, vectors, table)
+    target_rows = torch.from_numpy(batch.target_rows)
+    if config.negatives == "full":
+        candidates = np.arange(n_items)
+        cand_vectors, cand_bias, correction = vectors, bias, None
+    else:
+        candidates = np.unique(batch.target_items)
+        at = torch.from_numpy(np.searchsorted(touched, candidates))
+        cand_vectors, cand_bias = vectors[at], bias[at]
+        correction = log_q[torch.from_numpy(candidates)] if config.logq_correction else None
+    logits = scores(users, cand_vectors, cand_bias, config.temperature)
+    target_cols = np.searchsorted(candidates, batch.target_items)
+    known_cols = np.searchsorted(candidates, batch.known_items).clip(max=len(candidates) - 1)
+    is_candidate = candidates[known_cols] == batch.known_items
+    loss = retrieval_loss(
+        logits,
+        (target_rows, torch.from_numpy(target_cols)),
+        log_q=correction,
+        exclude=(
+            torch.from_numpy(batch.known_rows[is_candidate]),
+            torch.from_numpy(known_cols[is_candidate]),
+        ),
+    )
+    total = config.retrieval_weight * loss
+    if config.rating_weight > 0:
+        predicted = model.head(users[target_rows], cand_vectors[torch.from_numpy(target_cols)])
+        total = total + config.rating_weight * rating_loss(
+            predicted, torch.from_numpy(batch.target_ratings)
+        )
+    return total
+
+
+def train(
+    data: TrainingData,
+    model_config: ModelConfig,
+    config: TrainConfig,
+    *,
+    progress: Callable[[TrainProgress], None] | None = None,
+    checkpoint_dir: Path | None = None,
+) -> TrainResult:
+    """Train a :class:`TwoTower` on ``data``; returns the best-validation model and metrics."""
+    with _threads(config.threads):
+        return _train(data, model_config, config, progress, checkpoint_dir)
+
+
+def _train(
+    data: TrainingData,
+    model_config: ModelConfig,
+    config: TrainConfig,
+    progress: Callable[[TrainProgress], None] | None,
+    checkpoint_dir: Path | None,
+) -> TrainResult:
+    started = time.perf_counter()
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    held, val_users = validation_split(
+        data, user_share=config.val_users, fraction=config.val_fraction, seed=config.seed
+    )
+    fit = data.select(~held)
+    table = UserRows.of(fit)
+    relevant = [set(data.items[held & (data.users == u)].tolist()) for u in val_users]
+    model = TwoTower(
+        model_config,
+        item_features=data.item_features,
+        user_features=data.user_features,
+        scale=data.scale,
+        temperature=config.temperature,
+    )
+    counts = np.bincount(fit.items[fit.positive], minlength=data.n_items).astype(np.float64)
+    log_q = torch.from_numpy(np.log((counts + 1.0) / (counts + 1.0).sum()).astype(np.float32))
+    trainable = np.flatnonzero(np.bincount(fit.users[fit.positive], minlength=data.n_users))
+    optimiser = torch.optim.AdamW(
+        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+    )
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, _cosine(config.max_steps))
+    best, best_step, best_state, stale = -1.0, 0, copy.deepcopy(model.state_dict()), 0
+    last = -1.0
+    curve: list[dict[str, float]] = []
+    order: Ints = np.zeros(0, np.int64)
+    step = 0
+    for step in range(1, config.max_steps + 1):
+        if len(order) < min(config.batch_users, len(trainable)):
+            order = np.concatenate([order, rng.permutation(trainable)])
+        users, order = order[: config.batch_users], order[config.batch_users :]
+        batch = sample_batch(
+            table,
+            np.sort(users),
+            target_fraction=config.target_fraction,
+            history_length=model_config.history_length,
+            rng=rng,
+        )
+        loss = _step_loss(model, batch, config, log_q)
+        optimiser.zero_grad()
+        loss.backward()  # type: ignore[no-untyped-call]
+        optimiser.step()
+        schedule.step()
+        val = None
+        if step % config.eval_every == 0 or step == config.max_steps:
+            val = last = _validate(model, table, val_users, relevant, config.k)
+            curve.append({"step": float(step), "loss": loss.item(), "val_ndcg": val})
+            if val > best:
+                best, best_step, best_state, stale = val, step, copy.deepcopy(model.state_dict()), 0
+            else:
+                stale += 1
+            if checkpoint_dir is not None:
+                _checkpoint(checkpoint_dir, model, step, val, best_step == step)
+        if progress is not None:
+            progress(TrainProgress(step, config.max_steps, loss.item(), val, max(best, 0.0)))
+        if stale >= config.patience:
+            break
+    if last >= best - config.min_delta:
+        # As good within the noise of the validation slice, and trained longer: keep it.
+        best, best_step = max(best, last), step
+    else:
+        model.load_state_dict(best_state)
+    model.eval()
+    model.item_tower.set_new_item_bias()
+    metrics = {
+        f"val_ndcg_at_{config.k}": best,
+        "best_step": float(best_step),
+        "steps": float(step),
+        "val_users": float(len(val_users)),
+        "train_ratings": float(len(fit.users)),
+        "train_seconds": time.perf_counter() - started,
+    }
+    return TrainResult(model, metrics, curve)
+
+
+def _checkpoint(folder: Path, model: TwoTower, step: int, val: float, is_best: bool) -> None:
+    """``last.pt`` after every validation, ``best.pt`` when it improved (weights only)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {"step": step, "val_ndcg": val, "state_dict": model.state_dict()}
+    torch.save(state, folder / "last.pt")
+    if is_best:
+        torch.save(state, folder / "best.pt")

@@ -1,0 +1,60 @@
+"""A tiny fashion store: catalogue items, personas and calibrated ratings with planted tastes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tastemaker.catalog.schema import Item
+from tastemaker.personas.schema import Persona
+from tastemaker.personas.store import save_personas
+from tastemaker.ratings.records import RatingKey, RatingRecord, insert_rating
+from tastemaker.ratings.strategies import RatingOutcome
+from tastemaker.store.db import Store
+from tastemaker.store.items import upsert_items
+
+COLOURS = ("Red", "Blue", "Green")
+TYPES = ("Tshirts", "Jeans", "Casual Shoes")
+
+
+def fill_store(store: Store, n_items: int = 36, n_personas: int = 12, seed: int = 0) -> None:
+    """Each persona likes one colour: 8-10 for its items, -1..3 for two others."""
+    rng = np.random.default_rng(seed)
+    items = [
+        Item(
+            id=str(1000 + i),
+            name=f"{COLOURS[i % 3]} {TYPES[(i // 3) % 3]} {i}",
+            gender="Women" if i % 2 else "Men",
+            article_type=TYPES[(i // 3) % 3],
+            base_colour=COLOURS[i % 3],
+            season="Summer",
+            usage="Casual",
+        )
+        for i in range(n_items)
+    ]
+    upsert_items(store, items, source="test")
+    personas = [
+        Persona(
+            id=f"p{j:02d}",
+            name=f"Persona {j}",
+            gender="woman" if j % 2 else "man",
+            age_band="25-34",
+            aesthetic=("minimal", "sporty", "boho")[j % 3],
+            budget="mid",
+            bio=f"Persona {j} likes {COLOURS[j % 3].lower()} clothes. They shop online.",
+        )
+        for j in range(n_personas)
+    ]
+    save_personas(store, personas)
+    key = RatingKey(template_version="t1", model="fake", strategy="logprobs")
+    for j, persona in enumerate(personas):
+        own = [i for i in range(n_items) if i % 3 == j % 3]
+        other = [i for i in range(n_items) if i % 3 != j % 3]
+        chosen = list(rng.choice(own, 8, replace=False)) + list(rng.choice(other, 3, replace=False))
+        for i in chosen:
+            answer = int(rng.integers(8, 11)) if i % 3 == j % 3 else int(rng.choice([-1, 2, 3]))
+            record = RatingRecord(
+                persona.id, items[i].id, key, "test", 0.0, 0, RatingOutcome(answer, float(answer))
+            )
+            insert_rating(store, record, None)
+    store.conn.execute("UPDATE ratings SET calibrated = answer")
+    store.conn.commit()

@@ -1,0 +1,87 @@
+"""Export → load round trip: the loaded model scores exactly as the trained one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tastemaker.errors import DataError, NotFoundError
+from tastemaker.model.batches import UserRows
+from tastemaker.model.export import export_model, latest_version, load_model
+from tastemaker.model.foldin import user_vector
+from tastemaker.model.train import TrainResult, score_users, train
+from tests.model.helpers import MODEL, TRAIN, tiny_attributes, tiny_data, user_text
+
+
+@pytest.fixture(scope="module")
+def trained() -> TrainResult:
+    return train(tiny_data(), MODEL, TRAIN)
+
+
+def test_export_writes_a_complete_versioned_folder(trained: TrainResult, tmp_path: Path) -> None:
+    folder = export_model(trained.model, tmp_path, metrics=trained.metrics, version="v1")
+    assert folder == tmp_path / "v1"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["format"] == 1
+    assert manifest["dim"] == MODEL.dim
+    for name in manifest["files"]:
+        assert (folder / name).is_file(), name
+    vectors = np.load(folder / "item_vectors.npy")
+    assert vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert json.loads((folder / "item_ids.json").read_text())[:2] == ["0", "1"]
+    assert not list(tmp_path.glob(".*"))  # no staging folder left behind
+
+
+def test_round_trip_gives_identical_scores(trained: TrainResult, tmp_path: Path) -> None:
+    data = tiny_data()
+    model = load_model(export_model(trained.model, tmp_path, metrics=trained.metrics))
+    rows = UserRows.of(data)
+    expected = score_users(trained.model, rows, np.arange(data.n_users))
+    for user in range(data.n_users):
+        mine = data.users == user
+        vector = user_vector(
+            model,
+            data.items[mine],
+            data.weights[mine],
+            attributes=tiny_attributes(user),
+            text_vector=user_text(data, user),
+        )
+        np.testing.assert_allclose(model.scores(vector), expected[user], rtol=1e-5, atol=1e-5)
+    assert model.metrics["steps"] == trained.metrics["steps"]
+
+
+def test_index_vectors_rank_like_the_scores(trained: TrainResult, tmp_path: Path) -> None:
+    model = load_model(export_model(trained.model, tmp_path))
+    rng = np.random.default_rng(0)
+    user = rng.normal(size=model.dim).astype(np.float32)
+    user /= np.linalg.norm(user)
+    by_index = model.index_vectors() @ np.append(user, 1.0).astype(np.float32)
+    np.testing.assert_array_equal(np.argsort(-by_index), np.argsort(-model.scores(user)))
+
+
+def test_versions_never_overwrite_and_latest_sorts_last(
+    trained: TrainResult, tmp_path: Path
+) -> None:
+    export_model(trained.model, tmp_path, version="20260101T000000Z")
+    export_model(trained.model, tmp_path, version="20260102T000000Z")
+    assert latest_version(tmp_path) == "20260102T000000Z"
+    with pytest.raises(DataError, match="already exists"):
+        export_model(trained.model, tmp_path, version="20260101T000000Z")
+    with pytest.raises(DataError, match="bad model version"):
+        export_model(trained.model, tmp_path, version="../x")
+
+
+def test_latest_version_needs_an_export(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="no exported model"):
+        latest_version(tmp_path)
+
+
+def test_an_incomplete_folder_is_a_clear_error(trained: TrainResult, tmp_path: Path) -> None:
+    folder = export_model(trained.model, tmp_path)
+    (folder / "user_tower.pt").unlink()
+    with pytest.raises(DataError, match="cannot read the model export"):
+        load_model(folder)

@@ -1,0 +1,111 @@
+"""Training on the tiny catalogue: a 1-epoch smoke run, determinism, learning, checkpoints."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tastemaker.model.batches import UserRows, sample_batch, validation_split
+from tastemaker.model.train import TrainProgress, score_users, train
+from tests.model.helpers import COLOURS, MODEL, TRAIN, tiny_data
+
+
+def test_one_epoch_smoke_train() -> None:
+    data = tiny_data()
+    epoch = math.ceil(data.n_users / TRAIN.batch_users)
+    seen: list[TrainProgress] = []
+    result = train(data, MODEL, TRAIN.model_copy(update={"max_steps": epoch}), progress=seen.append)
+    assert [p.step for p in seen] == list(range(1, epoch + 1))
+    assert all(math.isfinite(p.loss) for p in seen)
+    assert result.metrics["steps"] == epoch
+    assert 0.0 <= result.metrics["val_ndcg_at_10"] <= 1.0
+    vectors, bias = result.model.catalogue()
+    assert vectors.dtype == np.float32
+    assert vectors.shape == (data.n_items, MODEL.dim)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert bias.shape == (data.n_items,)
+
+
+def test_training_is_deterministic_for_a_seed() -> None:
+    first = train(tiny_data(), MODEL, TRAIN).model.state_dict()
+    second = train(tiny_data(), MODEL, TRAIN).model.state_dict()
+    assert first.keys() == second.keys()
+    assert all(torch.equal(first[k], second[k]) for k in first)
+    other = train(tiny_data(), MODEL, TRAIN.model_copy(update={"seed": 1})).model.state_dict()
+    assert not torch.equal(first["item_tower.ids.weight"], other["item_tower.ids.weight"])
+
+
+def test_training_learns_the_planted_tastes() -> None:
+    data = tiny_data()
+    result = train(data, MODEL, TRAIN.model_copy(update={"max_steps": 60, "eval_every": 20}))
+    rows = UserRows.of(data)
+    users = np.arange(data.n_users)
+    logits = score_users(result.model, rows, users)
+    colour_of = np.arange(data.n_items) % len(COLOURS)
+    own = np.array([logits[u, colour_of == u % len(COLOURS)].mean() for u in users])
+    other = np.array([logits[u, colour_of != u % len(COLOURS)].mean() for u in users])
+    assert (own > other).mean() > 0.9
+
+
+def test_early_stopping_stops_and_restores_the_best_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = sys.modules["tastemaker.model.train"]  # the package exports a function `train`
+    values = iter([0.5, 0.9, 0.4, 0.3, 0.2, 0.1])
+    monkeypatch.setattr(module, "_validate", lambda *a, **k: next(values))
+    config = TRAIN.model_copy(update={"max_steps": 100, "eval_every": 2, "patience": 2})
+    result = train(tiny_data(), MODEL, config)
+    assert result.metrics["best_step"] == 4
+    assert result.metrics["steps"] == 8  # two validations without gain after the best
+    assert result.metrics["val_ndcg_at_10"] == 0.9
+
+
+def test_the_last_state_is_kept_when_within_min_delta(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = sys.modules["tastemaker.model.train"]
+    values = iter([0.5, 0.6, 0.596])
+    monkeypatch.setattr(module, "_validate", lambda *a, **k: next(values))
+    config = TRAIN.model_copy(update={"max_steps": 6, "eval_every": 2, "min_delta": 0.005})
+    result = train(tiny_data(), MODEL, config)
+    assert result.metrics["best_step"] == 6
+    assert result.metrics["val_ndcg_at_10"] == 0.6
+
+
+def test_checkpoints_are_written(tmp_path: Path) -> None:
+    train(tiny_data(), MODEL, TRAIN, checkpoint_dir=tmp_path / "ckpt")
+    last = torch.load(tmp_path / "ckpt" / "last.pt", weights_only=True)
+    assert last["step"] == TRAIN.max_steps
+    assert (tmp_path / "ckpt" / "best.pt").is_file()
+
+
+def test_in_batch_negatives_with_logq_train_too() -> None:
+    config = TRAIN.model_copy(update={"negatives": "in_batch", "max_steps": 4})
+    result = train(tiny_data(), MODEL, config)
+    assert all(math.isfinite(c["loss"]) for c in result.curve)
+
+
+def test_batches_hold_targets_out_of_the_history() -> None:
+    data = tiny_data()
+    rows = UserRows.of(data)
+    rng = np.random.default_rng(0)
+    batch = sample_batch(rows, np.arange(6), target_fraction=0.3, history_length=100, rng=rng)
+    for row in range(6):
+        history = set(batch.history_items[row][batch.history_weights[row] != 0].tolist())
+        targets = set(batch.target_items[batch.target_rows == row].tolist())
+        known = set(batch.known_items[batch.known_rows == row].tolist())
+        assert not history & targets
+        assert history <= known
+        assert not known & targets
+
+
+def test_validation_slice_keeps_a_positive_for_each_user() -> None:
+    data = tiny_data()
+    held, users = validation_split(data, user_share=0.5, fraction=0.9, seed=3)
+    assert len(users) == data.n_users // 2
+    for user in users:
+        mine = data.users == user
+        assert held[mine].any()
+        assert (~held[mine] & data.positive[mine]).any()
+    assert not held[~np.isin(data.users, users)].any()
