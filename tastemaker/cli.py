@@ -21,6 +21,7 @@ from tastemaker.commands import (
     ratings,
     ratings_analysis,
     serve,
+    train,
 )
 from tastemaker.commands.common import state
 from tastemaker.settings import get_settings
@@ -36,6 +37,7 @@ app.add_typer(personas.app, name="personas")
 app.add_typer(datasets.app, name="datasets")
 app.command("evaluate")(evaluate.evaluate_command)
 app.command("serve")(serve.serve_command)
+app.command("train")(train.train_command)
 app.add_typer(ratings.app, name="ratings")
 _ = ratings_analysis  # registers report, calibrate and compare on the ratings group
 

@@ -99,7 +99,10 @@ class ModelConfig(RunConfig):
         default=True, description="Attention pooling of the history (else a weighted mean)."
     )
     history_length: int = Field(
-        default=512, ge=1, description="Most history items a user tower reads (random subset)."
+        default=512,
+        ge=1,
+        description="Most history items per user in a training step (a random subset); "
+        "inference reads the whole history.",
     )
     head_product: bool = Field(
         default=True, description="Rating head also reads the element-wise product u ⊙ v."
@@ -108,7 +111,9 @@ class ModelConfig(RunConfig):
     finetune_blocks: int = Field(
         default=0,
         ge=0,
-        description="With a CLIP encoder: fine-tune its last N text-transformer blocks.",
+        le=0,
+        description="With a CLIP encoder: fine-tune its last N text-transformer blocks. Not "
+        "implemented yet, so only 0 is accepted (a key that did nothing would be a trap).",
     )
 
 

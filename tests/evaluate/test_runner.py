@@ -108,7 +108,7 @@ def test_bench_runs_on_an_ml_latest_layout_and_ends_with_one_json_line(tmp_path:
     (tmp_path / "ratings.csv").write_text("\n".join(ratings) + "\n")
     done = _bench(tmp_path)
     last = json.loads(done.stdout.strip().splitlines()[-1])
-    assert set(last) == {"popularity", "item_knn", "als", "bpr"}  # two_tower: not yet
+    assert set(last) == {"two_tower", "popularity", "item_knn", "als", "bpr"}
     assert all(set(v) == HEADLINE_KEYS for v in last.values())
     assert "SAMPLED protocol" in done.stdout
 

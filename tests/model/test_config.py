@@ -57,3 +57,8 @@ def test_configs_are_frozen() -> None:
     config = TrainConfig()
     with pytest.raises(ValueError, match="frozen"):
         config.lr = 1.0  # type: ignore[misc]
+
+
+def test_clip_fine_tuning_is_refused_until_implemented() -> None:
+    with pytest.raises(ValueError, match="finetune_blocks"):
+        ModelConfig(finetune_blocks=2)
