@@ -1,6 +1,6 @@
 """Load on `tastemaker serve` over the full catalogue: latency at 100, 300 and 500 requests/s.
 
-It imports and embeds the catalogue once into .tastemaker-bench/load (reused afterwards),
+It imports and embeds the catalogue once into .tastemaker-bench/fashion (reused afterwards),
 starts `tastemaker serve` on a free 127.0.0.1 port, onboards shoppers through the API, then
 sends GET /api/users/{id}/recommendations (random users, a third with filters) open-loop at
 each rate. In the same run it times the retriever in-process, so the HTTP/in-process ratio is
@@ -33,7 +33,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "data" / "fashion-product-images-small"
-DATA = ROOT / ".tastemaker-bench" / "load"
+DATA = ROOT / ".tastemaker-bench" / "fashion"
 FILTERS = [{"gender": "Women"}, {"master_category": "Footwear"}, {"article_type": "Watches"}]
 
 

@@ -13,7 +13,7 @@ Offers:
   callbacks; :func:`run_training` (:mod:`.pipeline`), the ``tastemaker train`` stage;
 - serving (:mod:`.export`, :mod:`.foldin`): :func:`export_model`, :func:`load_model` →
   :class:`ServingModel`, :func:`latest_version`; :func:`fold_in_user`, :func:`fold_in_items`,
-  :func:`user_vector`;
+  :func:`user_vector`, and :class:`UserEncoder` (batched, for the service);
 - :class:`TwoTowerRecommender`, the model behind the evaluation protocol (``two_tower``).
 """
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 from tastemaker.model.config import DataConfig, ModelConfig, TrainConfig, TrainingRun
 from tastemaker.model.data import TrainingData, from_dataset, from_store
 from tastemaker.model.export import ServingModel, export_model, latest_version, load_model
-from tastemaker.model.foldin import fold_in_items, fold_in_user, user_vector
+from tastemaker.model.foldin import FoldIn, UserEncoder, fold_in_items, fold_in_user, user_vector
 from tastemaker.model.head import RatingHead, RatingScale
 from tastemaker.model.losses import rating_loss, retrieval_loss
 from tastemaker.model.pipeline import TrainingOutcome, run_training
@@ -33,6 +33,7 @@ from tastemaker.model.twotower import TwoTower
 
 __all__ = [
     "DataConfig",
+    "FoldIn",
     "History",
     "ItemTower",
     "ModelConfig",
@@ -47,6 +48,7 @@ __all__ = [
     "TrainingRun",
     "TwoTower",
     "TwoTowerRecommender",
+    "UserEncoder",
     "UserTower",
     "export_model",
     "fold_in_items",

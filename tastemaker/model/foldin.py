@@ -10,6 +10,7 @@ learned per-item embedding exists for it; its score offset is the catalogue medi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +21,14 @@ from tastemaker.model.export import ServingModel
 from tastemaker.model.features import entity_tokens
 from tastemaker.model.towers import History, ItemInputs, UserInputs
 
-__all__ = ["category_rows", "fold_in_items", "fold_in_user", "user_vector"]
+__all__ = [
+    "FoldIn",
+    "UserEncoder",
+    "category_rows",
+    "fold_in_items",
+    "fold_in_user",
+    "user_vector",
+]
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int64]
@@ -125,3 +133,96 @@ def fold_in_items(
     with torch.no_grad():
         vectors, bias = tower(ItemInputs(rows, torch.from_numpy(tokens), text))
     return vectors.numpy().astype(np.float32), bias.numpy().astype(np.float32)
+
+
+@dataclass(frozen=True)
+class FoldIn:
+    """One user's input to :class:`UserEncoder`: history ``rows`` ``[L]`` (rows of the
+    encoder's item table) with ``weights`` ``[L]``, attributes and an encoded free text."""
+
+    rows: Ints
+    weights: Floats
+    attributes: Mapping[str, object] | None = None
+    text_vector: Floats | None = None
+
+
+@dataclass
+class UserEncoder:
+    """The user tower for a service: many users per forward pass, over a fixed item table.
+
+    :func:`user_vector` computes the history keys of just the items one user names; a service
+    encodes users all the time, so this computes the keys of the whole catalogue once and
+    pools every history in a batch against them (the same result: the pooling's softmax
+    normalisation cancels out). Items the model was not trained on can be appended to the
+    table (:meth:`extend`), so a user may like an item added after training.
+    """
+
+    model: ServingModel
+    _keys: torch.Tensor = field(init=False, repr=False)
+    _size: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        n = len(self.model.item_ids)
+        with torch.no_grad():
+            self._keys = self.model.user_tower.keys(
+                torch.from_numpy(self.model.item_vectors), torch.arange(n, dtype=torch.int64)
+            )
+        self._size = n
+
+    @property
+    def size(self) -> int:
+        """Rows in the item table: the model's items, then those added by :meth:`extend`."""
+        return self._size
+
+    def extend(self, vectors: Floats) -> range:
+        """Append items unknown to the model (their item-tower vectors ``[m, dim]``); returns
+        their rows. The table is replaced, never changed in place, so a batch being encoded
+        in another thread keeps the table it started with."""
+        with torch.no_grad():
+            rows = torch.full((len(vectors),), -1, dtype=torch.int64)
+            added = self.model.user_tower.keys(torch.from_numpy(np.asarray(vectors)), rows)
+        start = self._size
+        self._keys, self._size = torch.cat([self._keys, added]), start + len(vectors)
+        return range(start, self._size)
+
+    #: Users per forward pass: pooling builds a dense ``[batch, table]`` matrix (64 × 44k
+    #: floats is 11 MB), so thousands of users at start-up go through in slices.
+    chunk: int = 64
+
+    def encode(self, users: Sequence[FoldIn]) -> Floats:
+        """Unit user vectors ``[len(users), dim]``."""
+        if len(users) > self.chunk:
+            return np.concatenate(
+                [self.encode(users[i : i + self.chunk]) for i in range(0, len(users), self.chunk)]
+            )
+        if not users:
+            return np.zeros((0, self.model.dim), np.float32)
+        tower = self.model.user_tower
+        keys = self._keys
+        width = max([len(u.rows) for u in users] + [1])
+        items = np.zeros((len(users), width), np.int64)
+        weights = np.zeros((len(users), width), np.float32)
+        for b, user in enumerate(users):
+            if len(user.rows) != len(user.weights):
+                raise DataError(f"{len(user.rows)} history items but {len(user.weights)} weights")
+            items[b, : len(user.rows)] = user.rows
+            weights[b, : len(user.rows)] = user.weights
+        tokens = self.model.user_vocab.encode(
+            [entity_tokens(u.attributes or {}, self.model.user_fields) for u in users]
+        )
+        text = None
+        if tower.text is not None:
+            blank = np.zeros(tower.text.in_features, np.float32)
+            text = torch.from_numpy(
+                np.stack([blank if u.text_vector is None else u.text_vector for u in users]).astype(
+                    np.float32
+                )
+            )
+        with torch.no_grad():
+            out = tower(
+                History(torch.from_numpy(items), torch.from_numpy(weights)),
+                keys,
+                UserInputs(torch.from_numpy(tokens), text),
+            )
+        vectors: Floats = out.numpy().astype(np.float32)
+        return vectors

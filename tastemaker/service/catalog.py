@@ -90,6 +90,11 @@ class CatalogView:
     def get(self, item_id: str) -> Item | None:
         return self._by_id.get(item_id)
 
+    def items(self) -> list[Item]:
+        """Every item, in id order (a snapshot)."""
+        by_id = self._by_id
+        return [by_id[i] for i in list(self._order) if i in by_id]
+
     def upsert(self, item: Item) -> None:
         with self._lock:
             if item.id not in self._by_id:

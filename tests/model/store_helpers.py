@@ -58,3 +58,42 @@ def fill_store(store: Store, n_items: int = 36, n_personas: int = 12, seed: int 
             insert_rating(store, record, None)
     store.conn.execute("UPDATE ratings SET calibrated = answer")
     store.conn.commit()
+
+
+def plant_tastes(
+    store: Store, groups: list[list[str]], n_personas: int = 12, seed: int = 0
+) -> list[str]:
+    """Personas over items already in the store: persona ``j`` loves group ``j % len(groups)``
+    (8-10 for eight of its items) and dislikes three items of the other groups (-1..3).
+    Ratings are calibrated as given; returns the persona ids."""
+    rng = np.random.default_rng(seed)
+    personas = [
+        Persona(
+            id=f"t{j:02d}",
+            name=f"Shopper {j}",
+            gender="woman" if j % 2 else "man",
+            age_band="25-34",
+            aesthetic=("minimal", "sporty", "boho")[j % 3],
+            budget="mid",
+            bio=f"Shopper {j} buys the same kind of thing again and again. They shop online.",
+        )
+        for j in range(n_personas)
+    ]
+    save_personas(store, personas)
+    key = RatingKey(template_version="t1", model="planted", strategy="logprobs")
+    for j, persona in enumerate(personas):
+        own = groups[j % len(groups)]
+        other = [i for g, group in enumerate(groups) if g != j % len(groups) for i in group]
+        loved = rng.choice(own, min(8, len(own)), replace=False)
+        hated = rng.choice(other, 3, replace=False)
+        for item_id, answer in [
+            *((str(i), int(rng.integers(8, 11))) for i in loved),
+            *((str(i), int(rng.choice([-1, 2, 3]))) for i in hated),
+        ]:
+            outcome = RatingOutcome(answer, float(answer))
+            insert_rating(
+                store, RatingRecord(persona.id, item_id, key, "test", 0.0, 0, outcome), None
+            )
+    store.conn.execute("UPDATE ratings SET calibrated = answer")
+    store.conn.commit()
+    return [p.id for p in personas]

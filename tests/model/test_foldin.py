@@ -102,3 +102,38 @@ def test_new_items_go_through_the_item_tower(served: ServingModel) -> None:
 def test_user_vector_checks_its_inputs(served: ServingModel) -> None:
     with pytest.raises(DataError, match="weights"):
         user_vector(served, np.array([0, 1]), np.array([1.0], np.float32))
+
+
+def test_the_batched_encoder_equals_one_user_at_a_time(served: ServingModel) -> None:
+    from tastemaker.model.foldin import FoldIn, UserEncoder
+
+    data = tiny_data()
+    encoder = UserEncoder(served, chunk=3)  # several chunks, histories of unequal length
+    users = []
+    expected = []
+    for user in range(data.n_users):
+        mine = data.users == user
+        rows, weights = data.items[mine], data.weights[mine]
+        text = user_text(data, user)
+        users.append(FoldIn(rows, weights, tiny_attributes(user), text))
+        expected.append(
+            user_vector(served, rows, weights, attributes=tiny_attributes(user), text_vector=text)
+        )
+    users.append(FoldIn(np.zeros(0, np.int64), np.zeros(0, np.float32)))  # nothing known yet
+    got = encoder.encode(users)
+    np.testing.assert_allclose(got[:-1], np.stack(expected), rtol=1e-5, atol=1e-6)
+    assert np.isclose(np.linalg.norm(got[-1]), 1.0, atol=1e-5)
+    assert encoder.encode([]).shape == (0, served.dim)
+
+
+def test_items_added_to_the_encoder_can_be_in_a_history(served: ServingModel) -> None:
+    from tastemaker.model.foldin import FoldIn, UserEncoder
+
+    encoder = UserEncoder(served)
+    added = encoder.extend(served.item_vectors[:2])
+    assert list(added) == [len(served.item_ids), len(served.item_ids) + 1]
+    assert encoder.size == len(served.item_ids) + 2
+    vector = encoder.encode([FoldIn(np.array(list(added)), np.ones(2, np.float32))])
+    assert vector.shape == (1, served.dim)
+    with pytest.raises(DataError, match="weights"):
+        encoder.encode([FoldIn(np.array([0, 1]), np.ones(1, np.float32))])

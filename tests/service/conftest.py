@@ -58,3 +58,47 @@ def model_client(tmp_path: Path, embedded_template: Path) -> Iterator[TestClient
     settings = Settings(data_dir=data, admin_token=ADMIN_TOKEN, max_body_bytes=4096)
     with TestClient(create_app(settings, runtime_loader=load_runtime)) as test_client:
         yield test_client
+
+
+#: The planted tastes of the two-tower fixture: each persona loves one of these article types.
+PLANTED = ("Sports Shoes", "Watches", "Jackets")
+
+
+@pytest.fixture(scope="session")
+def two_tower_template(tmp_path_factory: pytest.TempPathFactory, embedded_template: Path) -> Path:
+    """The embedded sample plus personas with planted tastes and a two-tower model trained on
+    them (MiniLM text, 16-d), built once."""
+    from tastemaker.model import DataConfig, ModelConfig, TrainConfig, TrainingRun, run_training
+    from tastemaker.store.items import iter_items
+    from tests.model.store_helpers import plant_tastes
+
+    root = tmp_path_factory.mktemp("two-tower")
+    shutil.copytree(embedded_template, root, dirs_exist_ok=True)
+    run = TrainingRun(
+        data=DataConfig(),
+        model=ModelConfig(dim=16, encoder="minilm"),
+        train=TrainConfig(max_steps=120, batch_users=6, eval_every=40, lr=0.01),
+        version="v1",
+    )
+    with open_store(root / "tastemaker.sqlite") as store:
+        items = list(iter_items(store))
+        plant_tastes(store, [[i.id for i in items if i.article_type == t] for t in PLANTED])
+        run_training(run, data_dir=root, store=store)
+    return root
+
+
+@pytest.fixture
+def two_tower_dir(tmp_path: Path, two_tower_template: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(two_tower_template, data)
+    return data
+
+
+@pytest.fixture
+def two_tower_client(two_tower_dir: Path) -> Iterator[TestClient]:
+    """A service over the sample catalogue serving the trained two-tower model."""
+    from tastemaker.service.runtime import load_runtime
+
+    settings = Settings(data_dir=two_tower_dir, admin_token=ADMIN_TOKEN, max_body_bytes=4096)
+    with TestClient(create_app(settings, runtime_loader=load_runtime)) as test_client:
+        yield test_client

@@ -147,7 +147,7 @@ async def similar_items(item_id: str, state: StateDep, k: K = 12) -> Recommendat
     runtime = state.require_runtime()
     if item_id not in runtime.retriever or item_id not in state.catalog:
         raise NotFoundError(f"item {item_id!r} not found")
-    vector = runtime.retriever.vectors_of([item_id])[0]
+    vector = runtime.similar_queries([item_id])[0]
     profile = UserProfile(liked=(item_id,))
     items = recommend(runtime, state.catalog, vector, profile, k=k, item_filter=None,
                       exclude=(item_id,))  # fmt: skip
@@ -159,7 +159,7 @@ async def item_embedding(item_id: str, state: StateDep) -> ItemEmbedding:
     runtime = state.require_runtime()
     if item_id not in runtime.retriever:
         raise NotFoundError(f"item {item_id!r} has no vector in model {runtime.version}")
-    vector = runtime.retriever.vectors_of([item_id])[0]
+    vector = runtime.item_vectors([item_id])[0]
     return ItemEmbedding(
         id=item_id, model_version=runtime.version, dim=int(vector.shape[0]),
         vector=[float(x) for x in vector],

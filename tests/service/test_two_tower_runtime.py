@@ -1,0 +1,131 @@
+"""The service on a trained two-tower export: ranking identical to the model's scores,
+fold-in of users and of items the model never saw, reload to a newer version."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from fastapi.testclient import TestClient
+
+from tastemaker.catalog.schema import Item
+from tastemaker.index import ItemFilter
+from tastemaker.model import TrainingRun, run_training
+from tastemaker.service.app import build_state
+from tastemaker.service.runtime import load_runtime
+from tastemaker.service.twotower import TwoTowerRuntime
+from tastemaker.settings import Settings
+from tastemaker.store import open_store
+from tastemaker.store.items import upsert_items
+from tastemaker.store.users import UserProfile
+from tests.service.conftest import ADMIN_TOKEN
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def _runtime(data_dir: Path) -> TwoTowerRuntime:
+    state = build_state(Settings(data_dir=data_dir), load_runtime)
+    assert isinstance(state.runtime, TwoTowerRuntime)
+    return state.runtime
+
+
+def _ids(client: TestClient, **params: object) -> list[str]:
+    items = client.get("/api/items", params={"limit": 200, **params}).json()["items"]
+    return [i["id"] for i in items]
+
+
+def test_the_index_ranks_exactly_as_the_model_scores(two_tower_dir: Path) -> None:
+    runtime = _runtime(two_tower_dir)
+    model = runtime.model
+    watches = [i for i in runtime.retriever.ids if runtime.metadata.value("article_type",
+               runtime.table[i]) == "Watches"][:3]  # fmt: skip
+    queries = runtime.encode_users([UserProfile(liked=tuple(watches)), UserProfile()])
+    hits = runtime.retriever.search(queries, 20)
+    for query, found in zip(queries, hits, strict=True):
+        user = query[: model.dim] / np.linalg.norm(query[: model.dim])
+        scores = model.scores(user)
+        expected = [model.item_ids[i] for i in np.argsort(-scores, kind="stable")[:20]]
+        assert [h.item_id for h in found][:10] == expected[:10]
+        # and the index's cosine is the model's score, rescaled
+        top = np.sort(scores)[::-1][:20]
+        got = np.array([h.score for h in found]) * np.sqrt(2) * runtime.lift / model.temperature
+        np.testing.assert_allclose(got, top, rtol=1e-4, atol=1e-4)
+
+
+def test_onboarding_gets_the_planted_taste(two_tower_client: TestClient) -> None:
+    ready = two_tower_client.get("/api/ready")
+    assert ready.status_code == 200
+    shoes = _ids(two_tower_client, article_type="Sports Shoes")
+    user = two_tower_client.post("/api/users", json={"liked": shoes[:3]}).json()["id"]
+    body = two_tower_client.get(f"/api/users/{user}/recommendations", params={"k": 5}).json()
+    assert body["model_version"] == "two-tower:v1"
+    types = [r["item"]["article_type"] for r in body["items"]]
+    assert types.count("Sports Shoes") >= 4, types
+    assert not set(shoes[:3]) & {r["item"]["id"] for r in body["items"]}
+    by_category = two_tower_client.post(
+        "/api/recommendations", json={"categories": ["Watches"]}, params={"k": 5}
+    ).json()["items"]
+    assert [r["item"]["article_type"] for r in by_category].count("Watches") >= 4
+
+
+def test_filters_similar_items_and_embeddings(two_tower_client: TestClient) -> None:
+    jackets = _ids(two_tower_client, article_type="Jackets")
+    user = two_tower_client.post("/api/users", json={"liked": jackets[:2]}).json()["id"]
+    footwear = two_tower_client.get(
+        f"/api/users/{user}/recommendations", params={"k": 8, "master_category": "Footwear"}
+    ).json()["items"]
+    assert len(footwear) == 8
+    assert {r["item"]["master_category"] for r in footwear} == {"Footwear"}
+    similar = two_tower_client.get(f"/api/items/{jackets[0]}/similar", params={"k": 4}).json()
+    assert jackets[0] not in {r["item"]["id"] for r in similar["items"]}
+    assert [r["item"]["article_type"] for r in similar["items"]].count("Jackets") >= 3
+    embedding = two_tower_client.get(f"/api/items/{jackets[0]}/embedding").json()
+    assert embedding["dim"] == len(embedding["vector"]) == 16
+    assert abs(sum(x * x for x in embedding["vector"]) - 1) < 1e-4
+
+
+def test_an_admin_item_is_served_and_can_be_liked(two_tower_client: TestClient) -> None:
+    item = {"id": "new-watch", "name": "Orbit Men Steel Chronograph Watch", "gender": "Men",
+            "master_category": "Accessories", "sub_category": "Watches",
+            "article_type": "Watches", "base_colour": "Silver"}  # fmt: skip
+    assert two_tower_client.post("/api/admin/items", json=item, headers=ADMIN).status_code == 201
+    watches = _ids(two_tower_client, article_type="Watches")
+    user = two_tower_client.post("/api/users", json={"liked": watches[:3]}).json()["id"]
+    recs = two_tower_client.get(f"/api/users/{user}/recommendations", params={"k": 12}).json()
+    assert "new-watch" in {r["item"]["id"] for r in recs["items"]}
+    fan = two_tower_client.post("/api/users", json={"liked": ["new-watch"]})
+    assert fan.status_code == 201
+    fan_recs = two_tower_client.get(
+        f"/api/users/{fan.json()['id']}/recommendations", params={"k": 5}
+    ).json()["items"]
+    assert [r["item"]["article_type"] for r in fan_recs].count("Watches") >= 3
+
+
+def test_items_imported_after_training_are_folded_in_at_load(two_tower_dir: Path) -> None:
+    late = Item(id="late-1", name="Orbit Women Rose Gold Watch", gender="Women",
+                master_category="Accessories", sub_category="Watches", article_type="Watches",
+                base_colour="Gold")  # fmt: skip
+    with open_store(two_tower_dir / "tastemaker.sqlite") as store:
+        upsert_items(store, [late], source="test")
+    runtime = _runtime(two_tower_dir)
+    assert "late-1" in runtime.retriever
+    assert "late-1" in runtime.table
+    query = runtime.encode_users([UserProfile(categories=("Watches",))])
+    found = runtime.retriever.search(query, 30, filter=ItemFilter(article_type="Watches"))[0]
+    assert "late-1" in {h.item_id for h in found}
+
+
+def test_reload_serves_a_newer_version_and_keeps_users(
+    two_tower_dir: Path, two_tower_client: TestClient
+) -> None:
+    shoes = _ids(two_tower_client, article_type="Sports Shoes")
+    user = two_tower_client.post("/api/users", json={"liked": shoes[:2]}).json()["id"]
+    config = (two_tower_dir / "models" / "v1" / "config.json").read_text()
+    run = TrainingRun.model_validate(json.loads(config)["run"])
+    with open_store(two_tower_dir / "tastemaker.sqlite") as store:
+        run_training(run.model_copy(update={"version": "v2"}), data_dir=two_tower_dir, store=store)
+    reloaded = two_tower_client.post("/api/admin/reload", headers=ADMIN).json()
+    assert reloaded == {"model_version": "two-tower:v2", "users": 1}
+    recs = two_tower_client.get(f"/api/users/{user}/recommendations").json()
+    assert recs["model_version"] == "two-tower:v2"
