@@ -29,13 +29,19 @@ import torch
 
 from tastemaker.model.batches import UserRows
 from tastemaker.model.config import ModelConfig, TrainConfig
-from tastemaker.model.data import TextVectors, from_dataset
+from tastemaker.model.data import TextVectors, TrainingData, from_dataset
 from tastemaker.model.train import TrainResult, score_users, train, user_vectors
 
 if TYPE_CHECKING:
     from tastemaker.evaluate.data import Dataset
 
-__all__ = ["BENCH_MODEL", "BENCH_TRAIN", "TwoTowerRecommender"]
+__all__ = [
+    "BENCH_MODEL",
+    "BENCH_TRAIN",
+    "StoreTwoTowerRecommender",
+    "TwoTowerRecommender",
+    "store_dataset",
+]
 
 Scores = npt.NDArray[np.float32]
 Indices = npt.NDArray[np.int64]
@@ -110,3 +116,57 @@ def _encoder(spec: str) -> TextVectors:
     from tastemaker.embed import get_text_encoder
 
     return get_text_encoder(spec).encode_texts
+
+
+class StoreTwoTowerRecommender:
+    """The two-tower model on persona ratings, for the evaluation protocol.
+
+    :class:`TwoTowerRecommender` rebuilds its data from a :class:`Dataset` with MovieLens
+    semantics (every rating a positive). Persona data keeps its own semantics — likes (≥ the
+    positive threshold) are targets, dislikes enter the history with weight −1 — and carries
+    persona texts and attributes, so this one is built on the store's :class:`TrainingData`
+    and a split selects its rows by (user, item).
+    """
+
+    name = "two_tower"
+
+    def __init__(self, data: TrainingData, model: ModelConfig, config: TrainConfig) -> None:
+        self.data, self.model_config, self.train_config = data, model, config
+        self.description = (
+            f"two-tower {model.dim}-d, text {model.encoder}, τ {config.temperature}, "
+            f"{config.negatives} softmax, ≤{config.max_steps} steps, seed {config.seed}"
+        )
+        self.result: TrainResult | None = None
+        self._rows: UserRows | None = None
+
+    def rows_of(self, train_set: Dataset) -> TrainingData:
+        """The data rows whose (user, item) pair is in ``train_set.ratings``."""
+        n = self.data.n_items
+        wanted = train_set.ratings["user"].to_numpy() * n + train_set.ratings["item"].to_numpy()
+        return self.data.select(np.isin(self.data.users * n + self.data.items, wanted))
+
+    def fit(self, train_set: Dataset) -> None:
+        chosen = self.rows_of(train_set)
+        self.result = train(chosen, self.model_config, self.train_config)
+        self._rows = UserRows.of(chosen)
+
+    def score(self, users: Indices) -> Scores:
+        """``[len(users), n_items]``: the user tower on each training history."""
+        if self.result is None or self._rows is None:
+            raise RuntimeError("two_tower: call fit() before score()")
+        return score_users(self.result.model, self._rows, np.asarray(users, dtype=np.int64))
+
+
+def store_dataset(data: TrainingData) -> Dataset:
+    """Persona ratings (:func:`~tastemaker.model.data.from_store`) as an evaluation
+    :class:`Dataset` over the same indices."""
+    from tastemaker.evaluate.personas import dataset_of
+
+    return dataset_of(
+        data.users,
+        data.items,
+        data.ratings,
+        tuple(data.user_features.ids),
+        tuple(data.item_features.ids),
+        data.name,
+    )
