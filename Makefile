@@ -49,6 +49,8 @@ endif
 	$(TM) ratings generate --per-persona 8
 	$(TM) ratings calibrate --target uniform
 	$(TM) ratings report
+	$(TM) train
+	$(TM) evaluate --no-sampled
 	$(TM) serve
 
 lint: $(STAMP)
