@@ -21,6 +21,7 @@ import os
 import platform
 import random
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -147,8 +148,9 @@ async def load(port: int, users: list[str], rate: int, seconds: float) -> dict[s
     }
 
 
-def in_process_search_ms(queries: np.ndarray, repeats: int = 2000) -> float:  # type: ignore[type-arg]
-    """Single-query search p50 on the same retriever the server builds."""
+def in_process_search_ms(users: list[str], rate: int, samples: int = 2000) -> float:
+    """p50 of the retriever searches the route makes — the same users' query vectors, the same
+    filter mix and seen-item exclusions — run in-process on the index the server loads."""
     from tastemaker.index import ItemFilter, set_search_threads
     from tastemaker.service.app import build_state
     from tastemaker.service.runtime import load_runtime
@@ -157,16 +159,23 @@ def in_process_search_ms(queries: np.ndarray, repeats: int = 2000) -> float:  # 
     set_search_threads(1)  # as the service does at start-up
     state = build_state(Settings(data_dir=DATA), load_runtime)
     runtime = state.require_runtime()
-    rng = random.Random(1)
+    rng = random.Random(rate)  # the load's own sequence of users and filters
     timings = []
-    for n in range(repeats):
-        query = queries[n % len(queries)][None, :]
+    for _ in range(samples):
         item_filter = ItemFilter(**rng.choice(FILTERS)) if rng.random() < 1 / 3 else None
+        entry = state.users.get(rng.choice(users))
         started = time.perf_counter()
-        runtime.retriever.search(query, 10, filter=item_filter)
+        runtime.retriever.search(entry.vector[None, :], 10, filter=item_filter, exclude=entry.seen)
         timings.append((time.perf_counter() - started) * 1000)
     state.store.close()
     return statistics.median(timings)
+
+
+def stored_users(n: int) -> list[str]:
+    """Up to ``n`` shoppers onboarded by an earlier run (re-encoded by the server at start)."""
+    with sqlite3.connect(DATA / "tastemaker.sqlite") as conn:
+        rows = conn.execute("SELECT id FROM users ORDER BY id LIMIT ?", (n,)).fetchall()
+    return [str(r[0]) for r in rows]
 
 
 async def main_async(args: argparse.Namespace) -> None:
@@ -198,10 +207,9 @@ async def main_async(args: argparse.Namespace) -> None:
                 cursor = page["next_cursor"]
                 if cursor is None or len(ids) >= 5000:
                     break
-            users = await onboard(client, ids, args.users)
-            vectors = np.array([
-                (await client.get(f"/api/items/{i}/embedding")).json()["vector"] for i in ids[:200]
-            ], dtype=np.float32)  # fmt: skip
+            users = stored_users(args.users)
+            users += await onboard(client, ids, args.users - len(users))
+            version = (await client.get(f"/api/users/{users[0]}/recommendations")).json()
             results = {}
             for rate in (100, 300, 500):
                 results[str(rate)] = await load(port, users, rate, args.seconds)
@@ -210,9 +218,10 @@ async def main_async(args: argparse.Namespace) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    search = in_process_search_ms(vectors)
+    search = in_process_search_ms(users, 100)
     summary = {
         **results,
+        "model": version["model_version"],
         "search_p50_ms": round(search, 3),
         "http_p50_over_search_p50_at_100": round(results["100"]["p50_ms"] / search, 1),
         "rss_mb": round(memory, 1),

@@ -1,5 +1,8 @@
 """Dependency aliases, so that every route reads in a few lines.
 
+They are ``async`` because they only look things up: FastAPI runs a plain ``def`` dependency in
+its thread pool, and that hop cost more than the rest of a cached recommendation request.
+
 The resources live on ``app.state.service`` (one :class:`ServiceState`, built at start-up) and
 tests build their own app around a state of their own, never the development database.
 """
@@ -70,7 +73,7 @@ class ServiceState:
         return runtime
 
 
-def _state(request: Request) -> ServiceState:
+async def _state(request: Request) -> ServiceState:
     state: ServiceState = request.app.state.service
     return state
 
@@ -78,15 +81,15 @@ def _state(request: Request) -> ServiceState:
 StateDep = Annotated[ServiceState, Depends(_state)]
 
 
-def _catalog(state: StateDep) -> CatalogView:
+async def _catalog(state: StateDep) -> CatalogView:
     return state.catalog
 
 
-def _store(state: StateDep) -> Store:
+async def _store(state: StateDep) -> Store:
     return state.store
 
 
-def _settings(state: StateDep) -> Settings:
+async def _settings(state: StateDep) -> Settings:
     return state.settings
 
 
@@ -95,7 +98,7 @@ StoreDep = Annotated[Store, Depends(_store)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
-def require_admin(
+async def require_admin(
     settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
 ) -> None:
     """Admin routes need ``Authorization: Bearer <TASTEMAKER_ADMIN_TOKEN>``; with no token

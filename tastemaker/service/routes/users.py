@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from tastemaker.errors import DataError, NotFoundError
 from tastemaker.index import ItemFilter
@@ -66,7 +66,11 @@ async def create_user_route(body: Onboarding, state: StateDep) -> UserCreated:
 # Search routes are ``async``: they run on the event-loop thread, where start-up limited FAISS
 # to one OpenMP thread (the limit is per thread; in the worker pool FAISS would use every core
 # and a 1 ms search took 13 ms under load). A search is short enough not to stall the loop.
-@router.get("/users/{user_id}/recommendations", operation_id="getUserRecommendations")
+@router.get(
+    "/users/{user_id}/recommendations",
+    operation_id="getUserRecommendations",
+    response_model=Recommendations,
+)
 async def user_recommendations(
     user_id: str,
     state: StateDep,
@@ -79,8 +83,10 @@ async def user_recommendations(
     base_colour: Multi = None,
     season: Multi = None,
     usage: Multi = None,
-) -> Recommendations:
+) -> Response:
     """Recommendations for a stored shopper, cached per (user version, model, parameters)."""
+    # The cache holds the encoded JSON, so a repeated request skips validation and encoding
+    # too (``response_model`` still documents the body).
     runtime = state.require_runtime()
     entry = state.users.get(user_id)
     if entry.model_version != runtime.version:  # the model was reloaded since
@@ -91,15 +97,16 @@ async def user_recommendations(
                           season, usage)  # fmt: skip
     key = (user_id, entry.version, runtime.version, k, exclude_seen, item_filter)
     cached = state.results.get(key)
-    if isinstance(cached, Recommendations):
-        return cached
+    if isinstance(cached, bytes):
+        return Response(cached, media_type="application/json")
     items = recommend(
         runtime, state.catalog, entry.vector, entry.profile, k=k, item_filter=item_filter,
         exclude=entry.seen if exclude_seen else (),
     )  # fmt: skip
     result = Recommendations(user_id=user_id, model_version=runtime.version, items=items)
-    state.results.put(key, result)
-    return result
+    body = result.model_dump_json().encode()
+    state.results.put(key, body)
+    return Response(body, media_type="application/json")
 
 
 @router.post("/recommendations", operation_id="recommend")
