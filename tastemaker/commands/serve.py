@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -39,5 +40,11 @@ def serve_command(
         updates["model_version"] = model_version
     settings = base.model_copy(update=updates)
     app = create_app(settings, runtime_loader=load_runtime, web_dir=WEB_DIST)
-    out.print(f"serving on http://{settings.host}:{settings.port}", highlight=False)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    # Bind first, so that the printed URL names the real port (with --port 0, the free one
+    # the system chose) and is only printed once something listens there.
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.create_server((settings.host, settings.port), family=family)
+    bound = sock.getsockname()[1]
+    out.print(f"serving on http://{settings.host}:{bound}", highlight=False)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[sock])

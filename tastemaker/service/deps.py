@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import numpy.typing as npt
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Query, Request
 
 from tastemaker.errors import NotReadyError
 from tastemaker.service.batching import MicroBatcher
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CatalogDep",
+    "FiltersDep",
     "ServiceState",
     "SettingsDep",
     "StateDep",
@@ -111,3 +112,28 @@ async def require_admin(
         raise HTTPException(
             401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
         )
+
+
+Multi = Annotated[list[str] | None, Query(max_length=50)]
+
+
+async def _filters(
+    gender: Multi = None,
+    master_category: Multi = None,
+    sub_category: Multi = None,
+    article_type: Multi = None,
+    base_colour: Multi = None,
+    season: Multi = None,
+    usage: Multi = None,
+) -> dict[str, list[str]]:
+    """The category filters a request gives (any of the values per field), by field."""
+    given = {
+        "gender": gender, "master_category": master_category, "sub_category": sub_category,
+        "article_type": article_type, "base_colour": base_colour, "season": season,
+        "usage": usage,
+    }  # fmt: skip
+    return {field: values for field, values in given.items() if values}
+
+
+#: The seven category query parameters of the item and recommendation routes.
+FiltersDep = Annotated[dict[str, list[str]], Depends(_filters)]

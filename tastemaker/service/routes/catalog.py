@@ -12,7 +12,7 @@ from tastemaker.catalog.images import IMAGE_SUFFIXES
 from tastemaker.catalog.schema import Item
 from tastemaker.errors import NotFoundError
 from tastemaker.service.catalog import CATEGORY_FIELDS, ItemQuery
-from tastemaker.service.deps import CatalogDep
+from tastemaker.service.deps import CatalogDep, FiltersDep
 from tastemaker.service.schemas import Categories, CategoryCount, ItemPage, ItemPublic
 
 router = APIRouter(prefix="/api", tags=["catalogue"])
@@ -47,34 +47,18 @@ def list_categories(catalog: CatalogDep) -> Categories:
     )
 
 
-Multi = Annotated[list[str] | None, Query(max_length=50)]
-
-
 @router.get("/items", operation_id="listItems")
 def list_items(
     catalog: CatalogDep,
-    gender: Multi = None,
-    master_category: Multi = None,
-    sub_category: Multi = None,
-    article_type: Multi = None,
-    base_colour: Multi = None,
-    season: Multi = None,
-    usage: Multi = None,
+    filters: FiltersDep,
     q: Annotated[str | None, Query(max_length=200, description="Words to find.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 48,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> ItemPage:
     """Items matching every given filter (any of the values per field) and the words of ``q``."""
-    given = {
-        "gender": gender, "master_category": master_category, "sub_category": sub_category,
-        "article_type": article_type, "base_colour": base_colour, "season": season,
-        "usage": usage,
-    }  # fmt: skip
     query = ItemQuery(
         allowed=tuple(
-            (field, frozenset(v.lower() for v in values))
-            for field, values in given.items()
-            if values
+            (field, frozenset(v.lower() for v in values)) for field, values in filters.items()
         ),
         text=q.strip() or None if q else None,
     )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from tastemaker.errors import DataError, NotFoundError
 from tastemaker.index import ItemFilter
-from tastemaker.service.deps import CatalogDep, StateDep
+from tastemaker.service.deps import CatalogDep, FiltersDep, StateDep
 from tastemaker.service.recommend import recommend
 from tastemaker.service.schemas import (
     FeedbackIn,
@@ -25,25 +25,10 @@ from tastemaker.store.users import UserProfile, create_user, record_feedback
 router = APIRouter(prefix="/api", tags=["recommendations"])
 
 K = Annotated[int, Query(ge=1, le=100, description="How many items.")]
-Multi = Annotated[list[str] | None, Query(max_length=50)]
 
 
-def _filter(
-    gender: Multi = None,
-    master_category: Multi = None,
-    sub_category: Multi = None,
-    article_type: Multi = None,
-    base_colour: Multi = None,
-    season: Multi = None,
-    usage: Multi = None,
-) -> ItemFilter | None:
-    given = {
-        "gender": gender, "master_category": master_category, "sub_category": sub_category,
-        "article_type": article_type, "base_colour": base_colour, "season": season,
-        "usage": usage,
-    }  # fmt: skip
-    chosen = {k: v for k, v in given.items() if v}
-    return ItemFilter(**chosen) if chosen else None
+def _item_filter(filters: dict[str, list[str]]) -> ItemFilter | None:
+    return ItemFilter.from_mapping(filters) if filters else None
 
 
 def _profile(body: Onboarding, catalog: CatalogDep) -> UserProfile:
@@ -74,15 +59,10 @@ async def create_user_route(body: Onboarding, state: StateDep) -> UserCreated:
 async def user_recommendations(
     user_id: str,
     state: StateDep,
+    *,
     k: K = 12,
     exclude_seen: bool = True,
-    gender: Multi = None,
-    master_category: Multi = None,
-    sub_category: Multi = None,
-    article_type: Multi = None,
-    base_colour: Multi = None,
-    season: Multi = None,
-    usage: Multi = None,
+    filters: FiltersDep,
 ) -> Response:
     """Recommendations for a stored shopper, cached per (user version, model, parameters)."""
     # The cache holds the encoded JSON, so a repeated request skips validation and encoding
@@ -93,8 +73,7 @@ async def user_recommendations(
         vector = runtime.encode_users([entry.profile])[0]
         entry = UserEntry(entry.id, entry.version, entry.profile, vector, runtime.version)
         state.users.put(entry)
-    item_filter = _filter(gender, master_category, sub_category, article_type, base_colour,
-                          season, usage)  # fmt: skip
+    item_filter = _item_filter(filters)
     key = (user_id, entry.version, runtime.version, k, exclude_seen, item_filter)
     cached = state.results.get(key)
     if isinstance(cached, bytes):
@@ -113,22 +92,16 @@ async def user_recommendations(
 async def stateless_recommendations(
     body: Onboarding,
     state: StateDep,
+    *,
     k: K = 12,
     exclude_seen: bool = True,
-    gender: Multi = None,
-    master_category: Multi = None,
-    sub_category: Multi = None,
-    article_type: Multi = None,
-    base_colour: Multi = None,
-    season: Multi = None,
-    usage: Multi = None,
+    filters: FiltersDep,
 ) -> Recommendations:
     """Recommendations from onboarding input alone; nothing is stored."""
     runtime = state.require_runtime()
     profile = _profile(body, state.catalog)
     vector, _ = await state.encode_user(profile)
-    item_filter = _filter(gender, master_category, sub_category, article_type, base_colour,
-                          season, usage)  # fmt: skip
+    item_filter = _item_filter(filters)
     seen = profile.liked + profile.disliked if exclude_seen else ()
     items = recommend(runtime, state.catalog, vector, profile, k=k, item_filter=item_filter,
                       exclude=seen)  # fmt: skip

@@ -712,6 +712,10 @@ export interface operations {
     listItems: {
         parameters: {
             query?: {
+                /** @description Words to find. */
+                q?: string | null;
+                limit?: number;
+                cursor?: string | null;
                 gender?: string[] | null;
                 master_category?: string[] | null;
                 sub_category?: string[] | null;
@@ -719,10 +723,6 @@ export interface operations {
                 base_colour?: string[] | null;
                 season?: string[] | null;
                 usage?: string[] | null;
-                /** @description Words to find. */
-                q?: string | null;
-                limit?: number;
-                cursor?: string | null;
             };
             header?: never;
             path?: never;
