@@ -55,7 +55,8 @@ def test_train_then_evaluate_on_the_store(tmp_path: Path, sample_catalog: Path) 
         tmp_path, "evaluate", "--config", str(config), "--no-sampled", "--out", str(report_path)
     )
     assert evaluated.returncode == 0, evaluated.stderr
-    assert "two_tower" in evaluated.stdout and "item_knn_content" in evaluated.stdout
+    assert "two_tower" in evaluated.stdout
+    assert "item_knn_content" in evaluated.stdout
     report = json.loads(report_path.read_text())
     results = {r["name"]: r["full"] for r in report["models"]}
     assert set(results) == {"two_tower", "popularity", "item_knn_content"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from tastemaker.catalog.schema import Item
@@ -18,7 +20,6 @@ TYPES = ("Tshirts", "Jeans", "Casual Shoes")
 
 def fill_store(store: Store, n_items: int = 36, n_personas: int = 12, seed: int = 0) -> None:
     """Each persona likes one colour: 8-10 for its items, -1..3 for two others."""
-    rng = np.random.default_rng(seed)
     items = [
         Item(
             id=str(1000 + i),
@@ -32,36 +33,26 @@ def fill_store(store: Store, n_items: int = 36, n_personas: int = 12, seed: int 
         for i in range(n_items)
     ]
     upsert_items(store, items, source="test")
-    personas = [
-        Persona(
-            id=f"p{j:02d}",
-            name=f"Persona {j}",
-            gender="woman" if j % 2 else "man",
-            age_band="25-34",
-            aesthetic=("minimal", "sporty", "boho")[j % 3],
-            budget="mid",
-            bio=f"Persona {j} likes {COLOURS[j % 3].lower()} clothes. They shop online.",
-        )
-        for j in range(n_personas)
-    ]
-    save_personas(store, personas)
-    key = RatingKey(template_version="t1", model="fake", strategy="logprobs")
-    for j, persona in enumerate(personas):
-        own = [i for i in range(n_items) if i % 3 == j % 3]
-        other = [i for i in range(n_items) if i % 3 != j % 3]
-        chosen = list(rng.choice(own, 8, replace=False)) + list(rng.choice(other, 3, replace=False))
-        for i in chosen:
-            answer = int(rng.integers(8, 11)) if i % 3 == j % 3 else int(rng.choice([-1, 2, 3]))
-            record = RatingRecord(
-                persona.id, items[i].id, key, "test", 0.0, 0, RatingOutcome(answer, float(answer))
-            )
-            insert_rating(store, record, None)
-    store.conn.execute("UPDATE ratings SET calibrated = answer")
-    store.conn.commit()
+    plant_tastes(
+        store,
+        [[item.id for item in items[colour::3]] for colour in range(3)],
+        n_personas,
+        seed,
+        prefix="p",
+        bio=lambda j: f"Persona {j} likes {COLOURS[j % 3].lower()} clothes. They shop online.",
+    )
 
 
 def plant_tastes(
-    store: Store, groups: list[list[str]], n_personas: int = 12, seed: int = 0
+    store: Store,
+    groups: list[list[str]],
+    n_personas: int = 12,
+    seed: int = 0,
+    *,
+    prefix: str = "t",
+    bio: Callable[[int], str] = lambda j: (
+        f"Shopper {j} buys the same kind of thing again and again. They shop online."
+    ),
 ) -> list[str]:
     """Personas over items already in the store: persona ``j`` loves group ``j % len(groups)``
     (8-10 for eight of its items) and dislikes three items of the other groups (-1..3).
@@ -69,13 +60,13 @@ def plant_tastes(
     rng = np.random.default_rng(seed)
     personas = [
         Persona(
-            id=f"t{j:02d}",
+            id=f"{prefix}{j:02d}",
             name=f"Shopper {j}",
             gender="woman" if j % 2 else "man",
             age_band="25-34",
             aesthetic=("minimal", "sporty", "boho")[j % 3],
             budget="mid",
-            bio=f"Shopper {j} buys the same kind of thing again and again. They shop online.",
+            bio=bio(j),
         )
         for j in range(n_personas)
     ]
