@@ -99,7 +99,7 @@ bench-embed: $(STAMP)
 bench-ratings: $(STAMP) model
 	$(BIN)/python bench/bench_ratings.py --strategies logprobs,yesno,greedy,sample
 
-bench-load: $(STAMP)
+bench-load: $(STAMP) model
 	$(BIN)/python bench/bench_load.py $(CATALOG)
 
 bench-movielens: $(STAMP)

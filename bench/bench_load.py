@@ -4,10 +4,12 @@ It imports and embeds the catalogue once into .tastemaker-bench/fashion (reused 
 starts `tastemaker serve` on a free 127.0.0.1 port, onboards shoppers through the API, then
 sends GET /api/users/{id}/recommendations (random users, a third with filters) open-loop at
 each rate. In the same run it times the retriever in-process, so the HTTP/in-process ratio is
-measured on the same machine at the same moment. The server serves the two-tower model when
-one is exported in that data directory, else the content model over the text vectors.
+measured on the same machine at the same moment. The server serves the newest two-tower
+model exported in that data directory; when there is none, the run first collects the
+synthetic fashion ratings (bench/fashion_data.py, shared with bench_fashion.py) and trains one
+with bench/data/fashion-run.toml.
 
-Usage: python bench/bench_load.py [CATALOG_DIR] [--seconds 8] [--users 1000]
+Usage: python bench/bench_load.py [CATALOG_DIR] [--seconds 8] [--users 1000] [--data-dir DIR]
 Last line: one JSON object with, per rate, p50_ms, p99_ms, max_ms, errors, achieved_rps,
 plus search_p50_ms and rss_mb.
 """
@@ -35,11 +37,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "data" / "fashion-product-images-small"
 DATA = ROOT / ".tastemaker-bench" / "fashion"
+RUN = ROOT / "bench" / "data" / "fashion-run.toml"
 FILTERS = [{"gender": "Women"}, {"master_category": "Footwear"}, {"article_type": "Watches"}]
 
 
-def tm(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "tastemaker", "--data-dir", str(DATA), *args],
+def tm(data: Path, *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "tastemaker", "--data-dir", str(data), *args],
                    check=True, stdout=subprocess.DEVNULL)  # fmt: skip
 
 
@@ -148,7 +151,7 @@ async def load(port: int, users: list[str], rate: int, seconds: float) -> dict[s
     }
 
 
-def in_process_search_ms(users: list[str], rate: int, samples: int = 2000) -> float:
+def in_process_search_ms(data: Path, users: list[str], rate: int, samples: int = 2000) -> float:
     """p50 of the retriever searches the route makes — the same users' query vectors, the same
     filter mix and seen-item exclusions — run in-process on the index the server loads."""
     from tastemaker.index import ItemFilter, set_search_threads
@@ -157,7 +160,7 @@ def in_process_search_ms(users: list[str], rate: int, samples: int = 2000) -> fl
     from tastemaker.settings import Settings
 
     set_search_threads(1)  # as the service does at start-up
-    state = build_state(Settings(data_dir=DATA), load_runtime)
+    state = build_state(Settings(data_dir=data), load_runtime)
     runtime = state.require_runtime()
     rng = random.Random(rate)  # the load's own sequence of users and filters
     timings = []
@@ -171,9 +174,9 @@ def in_process_search_ms(users: list[str], rate: int, samples: int = 2000) -> fl
     return statistics.median(timings)
 
 
-def stored_users(n: int) -> list[str]:
+def stored_users(data: Path, n: int) -> list[str]:
     """Up to ``n`` shoppers onboarded by an earlier run (re-encoded by the server at start)."""
-    with sqlite3.connect(DATA / "tastemaker.sqlite") as conn:
+    with sqlite3.connect(data / "tastemaker.sqlite") as conn:
         rows = conn.execute("SELECT id FROM users ORDER BY id LIMIT ?", (n,)).fetchall()
     return [str(r[0]) for r in rows]
 
@@ -182,7 +185,8 @@ async def main_async(args: argparse.Namespace) -> None:
     port = free_port()
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "tastemaker", "--data-dir", str(DATA), "serve", "--port", str(port)],
+        [sys.executable, "-m", "tastemaker", "--data-dir", str(args.data_dir), "serve", "--port",
+         str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
@@ -207,7 +211,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 cursor = page["next_cursor"]
                 if cursor is None or len(ids) >= 5000:
                     break
-            users = stored_users(args.users)
+            users = stored_users(args.data_dir, args.users)
             users += await onboard(client, ids, args.users - len(users))
             version = (await client.get(f"/api/users/{users[0]}/recommendations")).json()
             results = {}
@@ -218,7 +222,7 @@ async def main_async(args: argparse.Namespace) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    search = in_process_search_ms(users, 100)
+    search = in_process_search_ms(args.data_dir, users, 100)
     summary = {
         **results,
         "model": version["model_version"],
@@ -237,13 +241,22 @@ def main() -> None:
     parser.add_argument("catalog", nargs="?", default=str(DEFAULT))
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--data-dir", type=Path, default=DATA, help="Bench data directory.")
     args = parser.parse_args()
     if not (Path(args.catalog) / "styles.csv").is_file():
         raise SystemExit(f"bench_load: no styles.csv under {args.catalog}")
-    DATA.mkdir(parents=True, exist_ok=True)
+    data: Path = args.data_dir
+    data.mkdir(parents=True, exist_ok=True)
     print("importing and embedding the catalogue (cached after the first run)…", flush=True)
-    tm("catalog", "import", args.catalog)
-    tm("embed", "items")
+    tm(data, "catalog", "import", args.catalog)
+    tm(data, "embed", "items")
+    if not any((data / "models").glob("*/manifest.json")):
+        from fashion_data import ensure_ratings  # bench/, on sys.path when run as a script
+
+        print("collecting synthetic ratings (about an hour of LLM time on the first run)…")
+        ensure_ratings(data, catalog=Path(args.catalog))
+        print(f"training the two-tower model ({RUN.name})…", flush=True)
+        tm(data, "train", "--config", str(RUN))
     asyncio.run(main_async(args))
 
 
