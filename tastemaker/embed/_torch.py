@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +18,7 @@ from tastemaker.errors import EncoderError
 __all__ = [
     "by_length",
     "check_loading_info",
+    "encode_batched",
     "quiet_loading",
     "to_unit_rows",
     "weights_fingerprint",
@@ -80,6 +81,21 @@ def by_length(items: Sequence[T], key: Sequence[int], batch_size: int) -> Iterat
     order = sorted(range(len(items)), key=lambda i: -key[i])
     for start in range(0, len(order), batch_size):
         yield order[start : start + batch_size]
+
+
+def encode_batched(
+    texts: Sequence[str], dim: int, batch_size: int, encode: Callable[[list[str]], Vectors]
+) -> Vectors:
+    """``encode`` over ``texts`` in length-sorted batches (:func:`by_length`), rows scattered
+    back in order: float32 ``[len(texts), dim]``. One string is refused: iterating it would
+    encode its characters."""
+    if isinstance(texts, str):
+        raise TypeError("encode_texts takes a sequence of texts, not one string")
+    out = np.empty((len(texts), dim), dtype=np.float32)
+    with torch.inference_mode():
+        for index in by_length(texts, [len(t) for t in texts], batch_size):
+            out[index] = encode([texts[i] for i in index])
+    return out
 
 
 def to_unit_rows(features: torch.Tensor) -> Vectors:

@@ -25,8 +25,8 @@ from transformers import CLIPModel, CLIPTextConfig, PreTrainedTokenizerBase
 from transformers.image_processing_utils import BaseImageProcessor
 
 from tastemaker.embed._torch import (
-    by_length,
     check_loading_info,
+    encode_batched,
     quiet_loading,
     to_unit_rows,
     weights_fingerprint,
@@ -155,13 +155,7 @@ class ClipTextEncoder:
 
     def encode_texts(self, texts: Sequence[str]) -> Vectors:
         """Encode ``texts``; returns float32 ``[len(texts), dim]`` with unit rows."""
-        if isinstance(texts, str):
-            raise TypeError("encode_texts takes a sequence of texts, not one string")
-        out = np.empty((len(texts), self._dim), dtype=np.float32)
-        with torch.inference_mode():
-            for index in by_length(texts, [len(t) for t in texts], self.batch_size):
-                out[index] = self._encode_batch([texts[i] for i in index])
-        return out
+        return encode_batched(texts, self._dim, self.batch_size, self._encode_batch)
 
     def _encode_batch(self, texts: list[str]) -> Vectors:
         batch = self._tokenizer(

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from tastemaker.embed._torch import (
-    by_length,
     check_loading_info,
+    encode_batched,
     quiet_loading,
     to_unit_rows,
     weights_fingerprint,
@@ -107,13 +106,7 @@ class MiniLMEncoder:
 
     def encode_texts(self, texts: Sequence[str]) -> Vectors:
         """Encode ``texts``; returns float32 ``[len(texts), 384]`` with unit rows."""
-        if isinstance(texts, str):
-            raise TypeError("encode_texts takes a sequence of texts, not one string")
-        out = np.empty((len(texts), self._dim), dtype=np.float32)
-        with torch.inference_mode():
-            for index in by_length(texts, [len(t) for t in texts], self.batch_size):
-                out[index] = self._encode_batch([texts[i] for i in index])
-        return out
+        return encode_batched(texts, self._dim, self.batch_size, self._encode_batch)
 
     def _encode_batch(self, texts: list[str]) -> Vectors:
         batch = self._tokenizer(
