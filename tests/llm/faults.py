@@ -22,14 +22,15 @@ import json
 import threading
 from collections import deque
 from collections.abc import Iterable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.http_server import BackgroundHTTPServer
 
 __all__ = ["FaultInjectingServer"]
 
 
-class FaultInjectingServer:
+class FaultInjectingServer(BackgroundHTTPServer):
     """Serve scripted faults on 127.0.0.1; use as a context manager, read ``requests`` after."""
 
     def __init__(
@@ -49,16 +50,7 @@ class FaultInjectingServer:
         self._concurrent = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        super().__init__(self._handler_class())
 
     @property
     def count(self) -> int:
@@ -172,17 +164,5 @@ class FaultInjectingServer:
 
         return Handler
 
-    def __enter__(self) -> FaultInjectingServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()  # release hanging handlers first, so shutdown does not wait on them
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+    def release(self) -> None:
+        self._stop.set()  # hanging handlers return, so shutdown does not wait on them

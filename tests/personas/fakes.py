@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.http_server import BackgroundHTTPServer
 
 __all__ = [
     "DISTINCT_BIOS",
@@ -59,7 +60,7 @@ DISTINCT_BIOS = [
 ]
 
 
-class PersonaChatServer:
+class PersonaChatServer(BackgroundHTTPServer):
     """Answer every ``/v1/chat/completions`` request with :meth:`reply`; record the bodies."""
 
     finish_reason = "stop"
@@ -67,16 +68,7 @@ class PersonaChatServer:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        super().__init__(self._handler_class())
 
     def reply(self, body: dict[str, Any], number: int) -> tuple[int, str]:
         """(HTTP status, assistant content) for request ``number`` (0-based)."""
@@ -125,20 +117,6 @@ class PersonaChatServer:
                 self.wfile.write(data)
 
         return Handler
-
-    def __enter__(self) -> PersonaChatServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
 
 
 def persona_json(name: str, bio: str) -> str:
