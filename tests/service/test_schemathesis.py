@@ -1,6 +1,6 @@
 """Property-based API testing: schemathesis generates requests from /openapi.json and sends
-them to a real ``tastemaker serve`` process (uvicorn, a real store, a loaded model). Whatever
-it sends, the service must never answer with a server error."""
+them to a real ``tastemaker serve`` process (uvicorn, a real store, a trained two-tower model).
+Whatever it sends, the service must never answer with a server error."""
 
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live_url(tmp_path_factory: pytest.TempPathFactory, embedded_template: Path) -> Iterator[str]:
+def live_url(tmp_path_factory: pytest.TempPathFactory, two_tower_template: Path) -> Iterator[str]:
     data = tmp_path_factory.mktemp("live") / "data"
-    shutil.copytree(embedded_template, data)
+    shutil.copytree(two_tower_template, data)
     port = _free_port()
     env = {**os.environ, "TASTEMAKER_ADMIN_TOKEN": ADMIN_TOKEN, "OMP_WAIT_POLICY": "PASSIVE"}
     process = subprocess.Popen(
