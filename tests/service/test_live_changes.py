@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.service.conftest import ADMIN_TOKEN
@@ -11,7 +12,11 @@ from tests.service.conftest import ADMIN_TOKEN
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-def test_add_remove_reload_under_concurrent_requests(model_client: TestClient) -> None:
+@pytest.mark.parametrize("runtime", ["model_client", "two_tower_client"])
+def test_add_remove_reload_under_concurrent_requests(
+    runtime: str, request: pytest.FixtureRequest
+) -> None:
+    model_client: TestClient = request.getfixturevalue(runtime)
     items = model_client.get("/api/items", params={"limit": 20}).json()["items"]
     users = [
         model_client.post(
