@@ -36,7 +36,10 @@ if TYPE_CHECKING:
     from tastemaker.model.foldin import UserEncoder
     from tastemaker.service.deps import ServiceState
 
-__all__ = ["TwoTowerRuntime", "load_two_tower_runtime"]
+__all__ = ["TWO_TOWER", "TwoTowerRuntime", "load_two_tower_runtime"]
+
+#: Prefix of the runtime version: ``two-tower:<model version>``.
+TWO_TOWER = "two-tower:"
 
 TextVectors = Callable[[Sequence[str]], Matrix]
 
@@ -144,17 +147,23 @@ class TwoTowerRuntime:
 
 
 def load_two_tower_runtime(state: ServiceState) -> TwoTowerRuntime | None:
-    """The newest export under ``DATA_DIR/models`` served over the catalogue (None without
-    one). Catalogue items the model has not seen are folded in through the item tower."""
+    """The export under ``DATA_DIR/models`` that settings name (``model_version``), else the
+    newest, served over the catalogue (None without one). Catalogue items the model has not
+    seen are folded in through the item tower."""
     from tastemaker.errors import NotFoundError
     from tastemaker.model.export import latest_version, load_model
     from tastemaker.model.foldin import UserEncoder
 
     root = state.settings.data_dir / "models"
-    try:
-        version = latest_version(root)
-    except NotFoundError:
-        return None
+    version = state.settings.model_version
+    if version is not None:
+        if not (root / version / "manifest.json").is_file():
+            raise NotFoundError(f"{root / version}: no exported model of version {version!r}")
+    else:
+        try:
+            version = latest_version(root)
+        except NotFoundError:
+            return None
     import torch
 
     torch.set_num_threads(1)  # small matrices; a second thread only contends with the server
@@ -166,7 +175,7 @@ def load_two_tower_runtime(state: ServiceState) -> TwoTowerRuntime | None:
     bias = model.item_bias[[row for row, _ in known]]
     biggest = float(np.abs(model.temperature * model.item_bias).max(initial=0.0))
     runtime = TwoTowerRuntime(
-        version=f"two-tower:{model.version}",
+        version=f"{TWO_TOWER}{model.version}",
         retriever=build_retriever("exact", [], np.zeros((0, model.dim + 2), np.float32)),
         model=model,
         users=UserEncoder(model),

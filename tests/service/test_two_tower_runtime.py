@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 
 from tastemaker.catalog.schema import Item
@@ -129,3 +130,20 @@ def test_reload_serves_a_newer_version_and_keeps_users(
     assert reloaded == {"model_version": "two-tower:v2", "users": 1}
     recs = two_tower_client.get(f"/api/users/{user}/recommendations").json()
     assert recs["model_version"] == "two-tower:v2"
+
+
+def test_a_configured_version_is_served_and_a_missing_one_named(two_tower_dir: Path) -> None:
+    from tastemaker.errors import NotFoundError
+
+    state = build_state(Settings(data_dir=two_tower_dir, model_version="v1"), load_runtime)
+    assert state.runtime is not None
+    assert state.runtime.version == "two-tower:v1"
+    with pytest.raises(NotFoundError, match="'v9'"):
+        build_state(Settings(data_dir=two_tower_dir, model_version="v9"), load_runtime)
+
+
+def test_insights_show_the_served_models_metrics(two_tower_client: TestClient) -> None:
+    insights = two_tower_client.get("/api/insights").json()
+    assert insights["model_version"] == "two-tower:v1"
+    assert insights["model_metrics"]["model"] == "v1"
+    assert "val_ndcg_at_10" in insights["model_metrics"]["values"]

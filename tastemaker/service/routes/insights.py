@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from tastemaker.ratings.scale import ANSWERS
 from tastemaker.service.cache import ResultCache
 from tastemaker.service.deps import StateDep
+from tastemaker.service.twotower import TWO_TOWER
 from tastemaker.store.db import Store
 
 __all__ = ["HistogramBin", "Insights", "ModelMetrics", "router"]
@@ -79,7 +80,8 @@ def get_insights(state: StateDep) -> Insights:
         calibrated_histogram=_bins(counts.calibrated),
         model_version=version,
         model_metrics=_metrics(
-            state.settings.data_dir / "models", (version, state.settings.model_version)
+            state.settings.data_dir / "models",
+            (version.removeprefix(TWO_TOWER) if version else None, state.settings.model_version),
         ),
     )
 
