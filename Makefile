@@ -18,6 +18,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: demo test lint bench bench-import bench-embed bench-ratings bench-movielens bench-load \
+	bench-fashion \
 	venv model model-test clean web-build web-lint web-test chromium browser-test
 
 venv: $(STAMP)
@@ -88,7 +89,7 @@ chromium:
 browser-test: web-build chromium $(STAMP)
 	$(BIN)/pytest -q -m browser
 
-bench: bench-import bench-embed bench-ratings bench-movielens bench-load
+bench: bench-import bench-embed bench-ratings bench-movielens bench-load bench-fashion
 
 bench-import: $(STAMP)
 	$(BIN)/python bench/bench_import.py $(CATALOG)
@@ -104,6 +105,11 @@ bench-load: $(STAMP) model
 
 bench-movielens: $(STAMP)
 	$(BIN)/python bench/bench_movielens.py $(DATA)
+
+# Synthetic ratings over the full catalogue (collected once, ~1 h of LLM time, then reused
+# from .tastemaker-bench/fashion): two-tower vs popularity and content-kNN, and fold-in.
+bench-fashion: $(STAMP) model
+	$(BIN)/python bench/bench_fashion.py
 
 clean:
 	rm -rf $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

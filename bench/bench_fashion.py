@@ -1,0 +1,369 @@
+"""Fashion benchmark: the two-tower against popularity and content-kNN on synthetic ratings,
+and fold-in of a held-out shopper against the same shopper trained in.
+
+Usage: python bench/bench_fashion.py [DATA_DIR] [--no-collect] [--validate] [two-tower options]
+
+Data: :func:`fashion_data.ensure_ratings` (LLM personas rating items of a shared pool drawn
+from the full 44k catalogue; calibrated onto the uniform target). ``--no-collect`` uses what
+the store already holds (e.g. while the collection still runs).
+
+Protocol (printed with the figures):
+
+* per-persona stratified 75/25 split of the calibrated ratings (seed 42); test positives are
+  held-out ratings ≥ 7; full ranking over every catalogue item, each persona's training items
+  excluded; k = 10;
+* two_tower: the store's model (MiniLM text from the embedding cache, categorical fields, item
+  ids, history attention with dislikes weighing −1) trained on the training part;
+* popularity and item_knn_content (cosine of the same MiniLM item vectors, 100 neighbours),
+  each fitted on the training positives (``*_all``: on every training rating, shown too, so
+  the baselines are judged by their better input, not one picked for them);
+* fold-in: 8 held-out personas (4 per gender, seeded) with 5 liked training-side items each.
+  Model A is trained without them and folds each in from the 5 liked items through the
+  exported model (``fold_in_user``); model B is trained with them, their history being those
+  5 items. Both rank for the rest of their positives; same seed, same settings.
+
+``--validate`` runs the same protocol on the training part alone (stratified 80/20, seed 7):
+that, never the test set, is where the two-tower settings below were chosen.
+Prints the tables and, as its last line, one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fashion_data import DATA_DIR, calibrate_if_needed, ensure_ratings
+
+from tastemaker.evaluate import (
+    Dataset,
+    EvaluationReport,
+    ItemKNN,
+    Popularity,
+    Recommender,
+    evaluate_models,
+    stratified_split,
+)
+from tastemaker.evaluate.personas import OnPositives, positive_test
+from tastemaker.evaluate.splits import Split
+from tastemaker.model.config import DataConfig, ModelConfig, TrainConfig
+from tastemaker.model.data import TrainingData, from_store
+from tastemaker.model.export import export_model, load_model
+from tastemaker.model.features import FeatureTable
+from tastemaker.model.foldin import fold_in_user
+from tastemaker.model.pipeline import cached_text
+from tastemaker.model.recommender import StoreTwoTowerRecommender, store_dataset
+from tastemaker.model.train import train
+from tastemaker.store import open_store
+
+M = TypeVar("M", bound=Recommender)
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float32]
+POSITIVE = 7.0  # DataConfig.positive_min_rating: calibrated ratings at or above are likes
+HELD_OUT = 8
+SEED_ITEMS = 5
+
+
+class FoldedIn(StoreTwoTowerRecommender):
+    """Model A: trained without ``held_out`` users, who are then folded in, no retraining.
+
+    ``fit`` trains on the other users' rows only and exports the model; ``score`` runs
+    :func:`fold_in_user` on the loaded export with each held-out user's liked training items
+    (and, with ``profile``, their attributes and encoded persona text), as the service does
+    for a new shopper.
+    """
+
+    def __init__(
+        self,
+        data: TrainingData,
+        model: ModelConfig,
+        config: TrainConfig,
+        held_out: Ints,
+        out_dir: Path,
+        profile: bool = False,
+        trained: FoldedIn | None = None,
+    ) -> None:
+        super().__init__(data, model, config)
+        self.held_out, self.out_dir, self.profile = held_out, out_dir, profile
+        self.name = "fold_in_profile" if profile else "fold_in"
+        self.liked: dict[int, list[str]] = {}
+        self.export: Path | None = None
+        self.trained = trained
+        if trained is not None:
+            self.description = f"the {trained.name} model (trained once), other inputs"
+
+    def fit(self, train_set: Dataset) -> None:
+        if self.trained is not None:  # the same model A, folded in with other inputs
+            self.export, self.liked = self.trained.export, self.trained.liked
+            return
+        ratings = train_set.ratings
+        others = ratings[~ratings["user"].isin(self.held_out)]
+        chosen = self.rows_of(train_set.with_ratings(others))
+        self.result = train(chosen, self.model_config, self.train_config)
+        self.export = export_model(self.result.model, self.out_dir, version=self.name)
+        likes = ratings[ratings["user"].isin(self.held_out) & (ratings["rating"] >= POSITIVE)]
+        ids = self.data.item_features.ids
+        self.liked = {
+            int(user): [ids[i] for i in likes["item"][likes["user"] == user]]
+            for user in np.unique(likes["user"].to_numpy())
+        }
+
+    def score(self, users: Ints) -> Floats:
+        if self.export is None:
+            raise RuntimeError("fit first")
+        serving = load_model(self.export)
+        features = self.data.user_features
+        vectors = []
+        for user in np.asarray(users, np.int64):
+            liked = self.liked.get(int(user), [])
+            if not self.profile:
+                vectors.append(fold_in_user(serving, liked=liked))
+                continue
+            text = None if features.text is None else features.text[user]
+            vectors.append(
+                fold_in_user(
+                    serving,
+                    liked=liked,
+                    attributes=attributes(features, int(user)),
+                    text_vector=text,
+                )
+            )
+        return serving.scores(np.stack(vectors).astype(np.float32))
+
+
+def attributes(features: FeatureTable, row: int) -> dict[str, object]:
+    """A user's categorical fields back from their tokens (``field=value``, one per field)."""
+    vocab = features.vocab.tokens
+    pairs = (vocab[t - 1].split("=", 1) for t in features.tokens[row] if t > 0)
+    return {field: value for field, value in pairs}
+
+
+class SameGraph(ItemKNN):
+    """Content kNN fitted on other ratings, reusing ``fitted``'s neighbour graph: the graph
+    depends on the item vectors alone, and over 44k items it takes minutes to build."""
+
+    def __init__(self, fitted: ItemKNN) -> None:
+        super().__init__(fitted.item_vectors, fitted.neighbours)
+        self.fitted = fitted
+        self.description += " (graph built once, by item_knn_content)"
+
+    def _neighbour_graph(
+        self, vectors: sp.csr_matrix | npt.NDArray[np.float32], n_items: int
+    ) -> sp.csr_matrix:
+        graph = self.fitted._similar
+        if graph.shape != (n_items, n_items):
+            raise RuntimeError("fit the source item_knn_content first")
+        return graph
+
+
+def named(model: M, name: str) -> M:
+    """``model`` listed under another name (a variant beside the default one)."""
+    model.name = name  # type: ignore[misc]
+    return model
+
+
+def positives(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["rating"] >= POSITIVE]
+
+
+def fold_in_split(
+    ratings: pd.DataFrame, split: Split, features: FeatureTable, seed: int
+) -> tuple[Split, Ints]:
+    """Held-out users and the split both fold-in models are measured on (see module doc).
+
+    Eligible users have ≥ ``SEED_ITEMS`` training-side positives and another positive; an
+    equal number is drawn from each gender (the ``gender=…`` token of their features)."""
+    rng = np.random.default_rng(seed)
+    train_pos = positives(split.train)["user"].value_counts()
+    all_pos = positives(ratings)["user"].value_counts()
+    by_gender: dict[str, list[int]] = {}
+    for user, count in train_pos.items():
+        if count >= SEED_ITEMS and all_pos.get(user, 0) > SEED_ITEMS:
+            gender = str(attributes(features, int(str(user))).get("gender", ""))
+            by_gender.setdefault(gender, []).append(int(str(user)))
+    share = HELD_OUT // max(1, len(by_gender))
+    chosen = [u for g in sorted(by_gender) for u in rng.permutation(sorted(by_gender[g]))[:share]]
+    held = np.sort(np.asarray(chosen, np.int64))
+    seed_rows = []
+    for user in held:
+        mine = positives(split.train)
+        mine = mine[mine["user"] == user]
+        seed_rows.append(mine.iloc[rng.choice(len(mine), SEED_ITEMS, replace=False)])
+    seeds = pd.concat(seed_rows)
+    is_held = split.train["user"].isin(held)
+    train_b = pd.concat([split.train[~is_held], seeds])
+    rest = ratings[ratings["user"].isin(held)]
+    key = rest["user"] * 1_000_000 + rest["item"]
+    rest = rest[~key.isin(seeds["user"] * 1_000_000 + seeds["item"])]
+    return Split(train_b, positives(rest), "fold_in", {"held_out": len(held)}), held
+
+
+def print_table(title: str, report: EvaluationReport) -> None:
+    print(f"\n{title}: {report.split}")
+    print(f"{'model':<24} {'recall@10':>9} {'ndcg@10':>8} {'prec@10':>8} {'map@10':>8} "
+          f"{'cover@10':>8} {'users':>5} {'fit s':>7}  description")  # fmt: skip
+    for r in report.results:
+        f = r.full
+        print(f"{r.name:<24} {f['recall_at_10']:9.4f} {f['ndcg_at_10']:8.4f} "
+              f"{f['precision_at_10']:8.4f} {f['map_at_10']:8.4f} {f['coverage_at_10']:8.4f} "
+              f"{int(f['users']):5d} {r.train_seconds:7.1f}  {r.description}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Fashion benchmark (see the module docstring).")
+    parser.add_argument("data_dir", nargs="?", type=Path, default=DATA_DIR)
+    parser.add_argument("--no-collect", action="store_true", help="Use the stored ratings.")
+    parser.add_argument("--validate", action="store_true", help="Train part only, 80/20 split.")
+    parser.add_argument("--personas", type=int, default=48)
+    parser.add_argument("--per-persona", type=int, default=60)
+    parser.add_argument("--pool", type=int, default=400)
+    parser.add_argument("--strategy", default="yesno")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--negatives", choices=("full", "in_batch"), default="full")
+    parser.add_argument("--temperature", type=float, default=0.25)
+    parser.add_argument("--max-steps", type=int, default=900)
+    parser.add_argument("--dim", type=int, default=64)
+    parser.add_argument("--no-fold-in", action="store_true", help="Skip the fold-in check.")
+    parser.add_argument("--no-item-ids", action="store_true", help="Item tower from features.")
+    args = parser.parse_args()
+
+    collected = None
+    if not args.no_collect:
+        collected = ensure_ratings(
+            args.data_dir,
+            personas=args.personas,
+            per_persona=args.per_persona,
+            pool=args.pool,
+            strategy=args.strategy,
+        )
+    else:
+        calibrate_if_needed(args.data_dir, args.strategy)
+    started = time.perf_counter()
+    with open_store(args.data_dir / "tastemaker.sqlite") as store:
+        data = from_store(store, DataConfig(strategy=args.strategy), cached_text("minilm", store))
+    load_s = time.perf_counter() - started
+    dataset = store_dataset(data)
+    ratings = dataset.ratings
+    split = stratified_split(ratings, 0.75, args.seed)
+    if args.validate:
+        ratings = split.train.reset_index(drop=True)
+        dataset = dataset.with_ratings(ratings)
+        split = stratified_split(ratings, 0.8, 7)
+    test = positive_test(split, POSITIVE)
+    pool = int(np.unique(data.items).size)
+    model_config = ModelConfig(encoder="minilm", dim=args.dim, use_item_ids=not args.no_item_ids)
+    train_config = TrainConfig(
+        seed=args.seed,
+        negatives=args.negatives,
+        temperature=args.temperature,
+        max_steps=args.max_steps,
+    )
+    vectors = data.item_features.text
+    assert vectors is not None  # MiniLM vectors from the store's cache
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores (shared), torch threads "
+          f"{train_config.threads}, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    if collected is not None:
+        print(f"ratings: {collected.ratings} by {collected.personas} personas "
+              f"({collected.strategy}, {collected.model}) over a pool of {len(collected.pool)} "
+              f"items; {collected.rated_now} rated in this run "
+              f"({collected.seconds:.0f} s)")  # fmt: skip
+    print(f"data: {data.n_users} personas, {len(data.users)} calibrated ratings on "
+          f"{pool} distinct items, catalogue {data.n_items} items; "
+          f"{int((data.ratings >= POSITIVE).sum())} positives (≥ 7); "
+          f"loaded in {load_s:.1f} s")  # fmt: skip
+    print(f"protocol: {'VALIDATION (train part only) ' if args.validate else ''}"
+          f"{test.method} split {test.params}, test positives = held-out ratings ≥ 7 "
+          f"({len(test.test)} of {len(split.test)}), full ranking over {data.n_items} items "
+          f"minus each persona's training items, k = 10")  # fmt: skip
+
+    knn = ItemKNN(vectors)
+    models: list[Recommender] = [
+        StoreTwoTowerRecommender(data, model_config, train_config),
+        OnPositives(Popularity(), POSITIVE),
+        OnPositives(knn, POSITIVE),
+        named(OnPositives(Popularity(), None), "popularity_all"),
+        named(OnPositives(SameGraph(knn), None), "item_knn_content_all"),
+    ]
+    report = evaluate_models(dataset, test, models, k=10, sampled=False, progress=print)
+    print_table("ranking", report)
+
+    fold_in: dict[str, object] = {}
+    if not args.no_fold_in:
+        fold_in = run_fold_in(dataset, ratings, split, data, model_config, train_config, args.seed)
+    headline = report.headline()
+    beats = all(
+        headline["two_tower"]["recall_at_10"] > headline[name]["recall_at_10"]
+        for name in headline
+        if name != "two_tower"
+    )
+    print(f"\ntwo_tower beats every baseline at Recall@10: {beats}; fold-in ratio "
+          f"{fold_in.get('ratio')} [target >= 0.8]")  # fmt: skip
+    print(json.dumps({
+        **headline,
+        "fold_in": fold_in,
+        "personas": int(data.n_users), "ratings": len(data.users), "pool": pool,
+        "catalogue": int(data.n_items), "test_positives": len(test.test),
+        "validate": bool(args.validate), "beats_baselines": beats,
+        "torch_threads": train_config.threads,
+        "load_average": round(os.getloadavg()[0], 2),
+    }))  # fmt: skip
+
+
+def run_fold_in(
+    dataset: Dataset,
+    ratings: pd.DataFrame,
+    split: Split,
+    data: TrainingData,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    seed: int,
+) -> dict[str, object]:
+    """Model A folded in vs model B trained in (module docstring); prints the table."""
+    held_split, held = fold_in_split(ratings, split, data.user_features, seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        model_a = FoldedIn(data, model_config, train_config, held, Path(tmp))
+        fold_models: list[Recommender] = [
+            model_a,
+            FoldedIn(
+                data, model_config, train_config, held, Path(tmp), profile=True, trained=model_a
+            ),
+            named(StoreTwoTowerRecommender(data, model_config, train_config), "trained_in"),
+        ]
+        fold = evaluate_models(dataset, held_split, fold_models, k=10, sampled=False,
+                               progress=print)  # fmt: skip
+    print_table(f"fold-in of {len(held)} held-out personas from {SEED_ITEMS} liked items", fold)
+    by_name = {r.name: r.full["recall_at_10"] for r in fold.results}
+    folded, trained_in = by_name["fold_in"], by_name["trained_in"]
+    ratio = folded / trained_in if trained_in > 0 else float("nan")
+    profile = by_name["fold_in_profile"]
+    profile_ratio = profile / trained_in if trained_in > 0 else float("nan")
+    print(f"fold-in / trained-in Recall@10: {ratio:.3f} [target >= 0.8]; with attributes and "
+          f"persona text: {profile_ratio:.3f}")  # fmt: skip
+    return {
+        "recall_folded": round(folded, 6),
+        "recall_trained_in": round(trained_in, 6),
+        "ratio": round(ratio, 4),
+        "recall_folded_profile": round(profile, 6),
+        "held_out": len(held),
+        "liked_items": SEED_ITEMS,
+        "test_positives": len(held_split.test),
+        "ok": bool(ratio >= 0.8),
+    }
+
+
+if __name__ == "__main__":
+    main()
