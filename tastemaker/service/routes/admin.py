@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import APIRouter, Depends, status
 
 from tastemaker.catalog.schema import FieldError, item_from_fields
@@ -69,4 +71,9 @@ async def reload_model(state: StateDep) -> dict[str, str | int]:
     # Users whose vector still belongs to the old model are re-encoded on their next request.
     state.runtime = runtime
     state.results.clear()
+    # Refreeze (see the service's start-up): the old model may now be collected, the new one
+    # is left out of later collections.
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
     return {"model_version": runtime.version, "users": len(entries)}
