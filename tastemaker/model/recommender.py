@@ -22,7 +22,7 @@ the training part (stratified 80/20 of the 75 % train, seed 7), never on the tes
 * Two members (seeds ``seed`` and ``seed + 1``) whose logits are averaged: validation Recall@10
   0.1911, NDCG@10 0.2482 (mean of seeds 42-45, spread 0.1896-0.1926; one model 0.1900 / 0.2467;
   three, seeded 1000 apart, 0.1910 / 0.2489, no better than two) for twice the training time
-  (about 50 s of CPU; 93 s of wall clock on the shared two cores). On the benchmark's test
+  (about 50 s of CPU; 65-93 s of wall clock on the shared two cores). On the benchmark's test
   split this configuration measured Recall@10 0.2290 / NDCG@10 0.4988 (the single early-stopped
   model before it: 0.2276 / 0.4967), short of the issue's Recall@10 0.23.
 * Tried on the same split and left out, each scoring the same or lower (single-model Recall@10
