@@ -49,7 +49,8 @@ def _reasons(
     """'because you liked <the most similar liked item>', else the matching chosen category."""
     liked = [i for i in profile.liked[-_EXPLAIN_WITH:] if i in runtime.retriever]
     if liked:
-        similarity = runtime.item_vectors(ids) @ runtime.item_vectors(liked).T
+        vectors = runtime.item_vectors([*ids, *liked])  # one look-up for both
+        similarity = vectors[: len(ids)] @ vectors[len(ids) :].T
         closest = similarity.argmax(axis=1)
         names = [catalog.get(liked[j]) for j in closest]
         return [f"because you liked {n.name}" if n else "similar to items you liked" for n in names]

@@ -35,6 +35,8 @@ class _Request(BaseModel):
 class ItemPublic(BaseModel):
     """An item as the API shows it; ``image_url`` is null when the catalogue has no image."""
 
+    model_config = ConfigDict(frozen=True)  # instances are cached and shared (routes.catalog)
+
     id: str
     name: str
     gender: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -21,8 +22,12 @@ router = APIRouter(prefix="/api", tags=["catalogue"])
 IMAGE_CACHE_CONTROL = "public, max-age=86400"
 
 
+@lru_cache(maxsize=65_536)
 def public(item: Item) -> ItemPublic:
-    """The API view of an item: the image as a URL of this API, never a file path."""
+    """The API view of an item: the image as a URL of this API, never a file path.
+
+    Cached by value (items are frozen): every recommendation list builds ten of these, and a
+    changed item is a different key."""
     return ItemPublic(
         id=item.id,
         name=item.name,
