@@ -131,8 +131,8 @@ class TwoTowerRuntime:
     def _rows(self, vectors: Matrix, bias: Matrix) -> Matrix:
         """``[v, τ·b, sqrt(M² − 1 − (τ·b)²)] / M``; offsets beyond ``M`` are clipped."""
         lift = self.lift
-        scaled = np.clip(self.model.temperature * bias, -math.sqrt(lift**2 - 1), None)
-        scaled = np.minimum(scaled, math.sqrt(lift**2 - 1))
+        bound = math.sqrt(lift**2 - 1.0)
+        scaled = np.clip(self.model.temperature * bias, -bound, bound)
         rest = np.sqrt(np.maximum(lift**2 - 1.0 - scaled**2, 0.0))
         rows = np.hstack([vectors, scaled[:, None], rest[:, None]]) / lift
         return np.ascontiguousarray(rows, dtype=np.float32)
@@ -176,10 +176,11 @@ def load_two_tower_runtime(state: ServiceState) -> TwoTowerRuntime | None:
     biggest = float(np.abs(model.temperature * model.item_bias).max(initial=0.0))
     runtime = TwoTowerRuntime(
         version=f"{TWO_TOWER}{model.version}",
+        # an empty placeholder until the rows below are built or the saved index is loaded
         retriever=build_retriever("exact", [], np.zeros((0, model.dim + 2), np.float32)),
         model=model,
         users=UserEncoder(model),
-        lift=math.sqrt(1.0 + biggest**2) * 1.0001,
+        lift=math.sqrt(1.0 + biggest**2),
         text=text,
         table={item_id: row for row, item_id in enumerate(model.item_ids)},
         metadata=ItemMetadata.from_items(
@@ -204,11 +205,10 @@ def load_two_tower_runtime(state: ServiceState) -> TwoTowerRuntime | None:
 
 
 def _text_encoder(spec: str, state: ServiceState) -> TextVectors | None:
-    """The model's text encoder through the store's embedding cache (None for ``'none'``)."""
+    """The model's text encoder through the store's embedding cache (None for ``'none'``):
+    catalogue texts embedded by ``embed items`` are read back, not encoded again."""
     if spec == "none":
         return None
     from tastemaker.model.pipeline import cached_text
-    from tastemaker.store import open_store
 
-    store = open_store(state.store.path)  # this may run in a worker thread (reload)
-    return cached_text(spec, store)
+    return cached_text(spec, state.store)
