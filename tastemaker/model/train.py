@@ -206,7 +206,7 @@ def _train(
     last = -1.0
     curve: list[dict[str, float]] = []
     order: Ints = np.zeros(0, np.int64)
-    step = 0
+    step, loss_value = 0, float("nan")
     for step in range(1, config.max_steps + 1):
         if len(order) < min(config.batch_users, len(trainable)):
             order = np.concatenate([order, rng.permutation(trainable)])
@@ -218,15 +218,19 @@ def _train(
             history_length=model_config.history_length,
             rng=rng,
         )
-        loss = _step_loss(model, batch, config, log_q)
-        optimiser.zero_grad()
-        loss.backward()  # type: ignore[no-untyped-call]
-        optimiser.step()
-        schedule.step()
+        # A small batch can draw no positive as a target: nothing to learn from this step
+        # (and an empty softmax), so it is skipped; the validation cadence still advances.
+        if batch.target_items.size:
+            loss = _step_loss(model, batch, config, log_q)
+            optimiser.zero_grad()
+            loss.backward()  # type: ignore[no-untyped-call]
+            optimiser.step()
+            schedule.step()
+            loss_value = loss.item()
         val = None
         if step % config.eval_every == 0 or step == config.max_steps:
             val = last = _validate(model, table, val_users, relevant, config.k)
-            curve.append({"step": float(step), "loss": loss.item(), "val_ndcg": val})
+            curve.append({"step": float(step), "loss": loss_value, "val_ndcg": val})
             if val > best:
                 best, best_step, best_state, stale = val, step, copy.deepcopy(model.state_dict()), 0
             else:
@@ -234,7 +238,7 @@ def _train(
             if checkpoint_dir is not None:
                 _checkpoint(checkpoint_dir, model, step, val, best_step == step)
         if progress is not None:
-            progress(TrainProgress(step, config.max_steps, loss.item(), val, max(best, 0.0)))
+            progress(TrainProgress(step, config.max_steps, loss_value, val, max(best, 0.0)))
         if stale >= config.patience:
             break
     if last >= best - config.min_delta:

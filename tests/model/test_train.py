@@ -109,3 +109,14 @@ def test_validation_slice_keeps_a_positive_for_each_user() -> None:
         assert held[mine].any()
         assert (~held[mine] & data.positive[mine]).any()
     assert not held[~np.isin(data.users, users)].any()
+
+
+@pytest.mark.parametrize("negatives", ["in_batch", "full"])
+def test_steps_that_draw_no_target_are_skipped(negatives: str) -> None:
+    # One user per step and a tiny target share: most steps draw no positive as a target.
+    config = TRAIN.model_copy(
+        update={"negatives": negatives, "batch_users": 1, "target_fraction": 0.01, "max_steps": 30}
+    )
+    result = train(tiny_data(), MODEL, config)
+    assert result.metrics["steps"] == 30
+    assert all(math.isfinite(p.detach().sum().item()) for p in result.model.parameters())
