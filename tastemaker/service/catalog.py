@@ -17,19 +17,13 @@ from dataclasses import dataclass
 
 from tastemaker.catalog.schema import Item
 from tastemaker.errors import ConfigError
+from tastemaker.index.filters import FILTER_FIELDS
 
 __all__ = ["CATEGORY_FIELDS", "CatalogView", "ItemQuery"]
 
-#: Fields the API can filter and count by.
-CATEGORY_FIELDS = (
-    "gender",
-    "master_category",
-    "sub_category",
-    "article_type",
-    "base_colour",
-    "season",
-    "usage",
-)
+#: Fields the API can filter and count by: the retriever's filter fields, so a value the
+#: catalogue counts is always one a recommendation query can filter on.
+CATEGORY_FIELDS = FILTER_FIELDS
 
 
 @dataclass(frozen=True)

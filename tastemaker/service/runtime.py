@@ -33,7 +33,7 @@ Matrix = npt.NDArray[np.float32]
 Mask = npt.NDArray[np.bool_]
 
 #: Catalogue fields a chosen onboarding category is matched against.
-CATEGORY_FIELDS = ("article_type", "sub_category", "master_category")
+ONBOARDING_FIELDS = ("article_type", "sub_category", "master_category")
 
 
 class Runtime(Protocol):
@@ -69,7 +69,7 @@ def unit(matrix: Matrix) -> Matrix:
 def category_mask(metadata: ItemMetadata, category: str) -> Mask:
     """Rows whose article type, sub or master category is ``category`` (case-insensitive)."""
     mask = np.zeros(len(metadata), dtype=np.bool_)
-    for field in CATEGORY_FIELDS:
+    for field in ONBOARDING_FIELDS:
         mask |= metadata.mask(ItemFilter(**{field: [category]}))[0]
     return mask
 

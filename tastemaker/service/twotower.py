@@ -206,9 +206,24 @@ def load_two_tower_runtime(state: ServiceState) -> TwoTowerRuntime | None:
 
 def _text_encoder(spec: str, state: ServiceState) -> TextVectors | None:
     """The model's text encoder through the store's embedding cache (None for ``'none'``):
-    catalogue texts embedded by ``embed items`` are read back, not encoded again."""
+    catalogue texts embedded by ``embed items`` are read back, not encoded again.
+
+    The encoder is loaded on first use, not at start-up: a service whose saved index still
+    fits the catalogue needs it only for onboarding free text and admin-added items.
+    """
     if spec == "none":
         return None
     from tastemaker.model.pipeline import cached_text
 
-    return cached_text(spec, state.store)
+    loaded: list[TextVectors] = []
+    lock = threading.Lock()
+
+    def encode(texts: Sequence[str]) -> Matrix:
+        with lock:  # the first calls may come from two worker threads at once
+            if not loaded:
+                encoder = cached_text(spec, state.store)
+                assert encoder is not None  # spec is not 'none'
+                loaded.append(encoder)
+        return loaded[0](texts)
+
+    return encode
