@@ -31,7 +31,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from tastemaker.embed.cache import EmbeddingCache
 from tastemaker.embed.export import Export, ExportPaths, read_export
-from tastemaker.embed.pipeline import EmbedReport, Progress, embed_items
+from tastemaker.embed.pipeline import EmbedReport, Progress, embed_items, encode_cached
 from tastemaker.embed.protocol import ImageEncoder, TextEncoder, Vectors
 from tastemaker.embed.registry import (
     DEFAULT_ENCODER,
@@ -60,6 +60,7 @@ __all__ = [
     "TextEncoder",
     "Vectors",
     "embed_items",
+    "encode_cached",
     "encoder_slug",
     "export_dir",
     "get_image_encoder",

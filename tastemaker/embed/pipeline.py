@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from tastemaker.errors import EncoderError
 from tastemaker.store.db import Store
 from tastemaker.store.items import iter_items
 
-__all__ = ["EmbedReport", "Progress", "embed_items"]
+__all__ = ["EmbedReport", "Progress", "embed_items", "encode_cached"]
 
 #: Called with how many more items are done; over one run the calls add up to the item count.
 Progress = Callable[[int], None]
@@ -187,6 +187,25 @@ def embed_items(
         export_reused=False,
         paths=paths,
     )
+
+
+def encode_cached(store: Store, encoder: TextEncoder, texts: Sequence[str]) -> Vectors:
+    """``encoder`` over ``texts`` through the store's embedding cache: float32
+    ``[len(texts), dim]``. Texts already embedded (by ``embed items``, or an earlier call) are
+    read back; the others are encoded once and cached."""
+    cache = EmbeddingCache(store)
+    hashes = [text_hash(t) for t in texts]
+    found = cache.get_many(encoder.id, hashes)
+    missing = {h: t for h, t in zip(hashes, texts, strict=True) if h not in found}
+    if missing:
+        encoded = encoder.encode_texts(list(missing.values()))
+        fresh = dict(zip(missing, _checked(encoder, encoded, len(missing)), strict=True))
+        cache.put_many(encoder.id, fresh)
+        found = {**found, **fresh}
+    out: Vectors = np.empty((len(texts), encoder.dim), np.float32)
+    for i, digest in enumerate(hashes):
+        out[i] = found[digest]
+    return out
 
 
 def _checked(encoder: TextEncoder, vectors: Vectors, count: int) -> Vectors:

@@ -7,7 +7,7 @@ used alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,29 +39,12 @@ def cached_text(spec: str, store: Store | None) -> TextVectors | None:
     ``'none'``), so item texts already embedded by ``tastemaker embed items`` are not redone."""
     if spec == "none":
         return None
-    from tastemaker.catalog.text import text_hash
-    from tastemaker.embed import EmbeddingCache, get_text_encoder
+    from tastemaker.embed import encode_cached, get_text_encoder
 
     encoder = get_text_encoder(spec)
-
-    def encode(texts: Sequence[str]) -> Floats:
-        if store is None:
-            return encoder.encode_texts(list(texts))
-        cache = EmbeddingCache(store)
-        hashes = [text_hash(t) for t in texts]
-        found = cache.get_many(encoder.id, hashes)
-        missing = {h: t for h, t in zip(hashes, texts, strict=True) if h not in found}
-        if missing:
-            fresh = encoder.encode_texts(list(missing.values()))
-            new = dict(zip(missing.keys(), fresh, strict=True))
-            cache.put_many(encoder.id, new)
-            found = {**found, **new}
-        out = np.empty((len(texts), encoder.dim), np.float32)
-        for i, digest in enumerate(hashes):
-            out[i] = found[digest]
-        return out
-
-    return encode
+    if store is None:
+        return encoder.encode_texts
+    return lambda texts: encode_cached(store, encoder, texts)
 
 
 def load_training_data(run: TrainingRun, store: Store | None) -> TrainingData:

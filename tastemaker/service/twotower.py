@@ -213,17 +213,15 @@ def _text_encoder(spec: str, state: ServiceState) -> TextVectors | None:
     """
     if spec == "none":
         return None
-    from tastemaker.model.pipeline import cached_text
+    from tastemaker.embed import TextEncoder, encode_cached, get_text_encoder
 
-    loaded: list[TextVectors] = []
+    loaded: list[TextEncoder] = []
     lock = threading.Lock()
 
     def encode(texts: Sequence[str]) -> Matrix:
         with lock:  # the first calls may come from two worker threads at once
             if not loaded:
-                encoder = cached_text(spec, state.store)
-                assert encoder is not None  # spec is not 'none'
-                loaded.append(encoder)
-        return loaded[0](texts)
+                loaded.append(get_text_encoder(spec))
+        return encode_cached(state.store, loaded[0], texts)
 
     return encode
