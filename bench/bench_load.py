@@ -10,8 +10,9 @@ synthetic fashion ratings (bench/fashion_data.py, shared with bench_fashion.py) 
 with bench/data/fashion-run.toml.
 
 Usage: python bench/bench_load.py [CATALOG_DIR] [--seconds 8] [--users 1000] [--data-dir DIR]
-Last line: one JSON object with, per rate, p50_ms, p99_ms, max_ms, errors, achieved_rps,
-plus search_p50_ms (warm; search_cold_p50_ms with the CPU caches flushed) and rss_mb.
+Last line: one JSON object with, per rate, p50_ms, p99_ms, max_ms, errors, achieved_rps (and
+wire_p50_ms, wire_p99_ms, fresh_wire_p50_ms, repeated_share), plus search_p50_ms (back to
+back), the search p50 paced at each rate, the HTTP/search ratios and rss_mb.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "data" / "fashion-product-images-small"
 DATA = ROOT / ".tastemaker-bench" / "fashion"
 RUN = ROOT / "bench" / "data" / "fashion-run.toml"
+RATES = (100, 300, 500)
 FILTERS = [{"gender": "Women"}, {"master_category": "Footwear"}, {"article_type": "Watches"}]
 
 
@@ -87,7 +89,9 @@ class _Connection:
     async def open(cls, port: int) -> _Connection:
         return cls(*await asyncio.open_connection("127.0.0.1", port))
 
-    async def get(self, target: str) -> int:
+    async def get(self, target: str) -> tuple[int, float]:
+        """The status, and the seconds from writing the request to reading its last byte."""
+        sent = time.perf_counter()
         self.writer.write(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
@@ -96,27 +100,38 @@ class _Connection:
             if line.lower().startswith(b"content-length:"):
                 length = int(line.split(b":", 1)[1])
         await self.reader.readexactly(length)
-        return status
+        return status, time.perf_counter() - sent
 
     def close(self) -> None:
         self.writer.close()
 
 
-async def load(port: int, users: list[str], rate: int, seconds: float) -> dict[str, float]:
+async def load(
+    port: int, users: list[str], rate: int, seconds: float, sent: set[str]
+) -> dict[str, float]:
     """Open loop: request i is due at start + i/rate whatever the earlier ones are doing; its
-    latency runs from when it was due, so waiting for a free connection counts."""
-    rng = random.Random(rate)
+    latency runs from when it was due, so waiting for a free connection counts. The wire time
+    runs from writing the request to reading its last byte: the server's latency without the
+    generator's own lateness (its timers wake up to a millisecond after the due time, and it
+    shares the two cores with the server). ``sent`` holds every target sent to this server so
+    far: a repeated one is answered from the server's result cache, with no search."""
     pool: asyncio.Queue[_Connection] = asyncio.Queue()
     for _ in range(64):
         pool.put_nowait(await _Connection.open(port))
     latencies: list[float] = []
+    wire: list[float] = []
+    fresh: list[float] = []  # wire times of first-time targets: each of those ran a search
     errors = 0
 
-    async def one(target: str, due: float) -> None:
+    async def one(target: str, due: float, repeated: bool) -> None:
         nonlocal errors
         connection = await pool.get()
         try:
-            if await connection.get(target) != 200:
+            status, seconds = await connection.get(target)
+            wire.append(seconds * 1000)
+            if not repeated:
+                fresh.append(seconds * 1000)
+            if status != 200:
                 errors += 1
             pool.put_nowait(connection)
         except (OSError, asyncio.IncompleteReadError, ValueError):
@@ -125,19 +140,16 @@ async def load(port: int, users: list[str], rate: int, seconds: float) -> dict[s
             pool.put_nowait(await _Connection.open(port))
         latencies.append((time.perf_counter() - due) * 1000)
 
-    total = int(rate * seconds)
     tasks = []
     start = time.perf_counter()
-    for i in range(total):
+    for i, (user, chosen) in enumerate(_requests(users, rate, int(rate * seconds))):
         due = start + i / rate
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        params: dict[str, object] = {"k": 10}
-        if rng.random() < 1 / 3:
-            params |= rng.choice(FILTERS)
-        target = f"/api/users/{rng.choice(users)}/recommendations?{urlencode(params)}"
-        tasks.append(asyncio.create_task(one(target, due)))
+        target = f"/api/users/{user}/recommendations?{urlencode({'k': 10, **chosen})}"
+        tasks.append(asyncio.create_task(one(target, due, target in sent)))
+        sent.add(target)
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
     while not pool.empty():
@@ -146,19 +158,38 @@ async def load(port: int, users: list[str], rate: int, seconds: float) -> dict[s
         "p50_ms": round(percentile(latencies, 50), 2),
         "p99_ms": round(percentile(latencies, 99), 2),
         "max_ms": round(max(latencies), 2),
+        "wire_p50_ms": round(percentile(wire, 50), 2),
+        "wire_p99_ms": round(percentile(wire, 99), 2),
+        "fresh_wire_p50_ms": round(percentile(fresh, 50), 2),
         "errors": errors,
-        "achieved_rps": round(total / elapsed, 1),
+        "achieved_rps": round(len(tasks) / elapsed, 1),
+        "repeated_share": round(1 - len(fresh) / len(tasks), 3),
     }
 
 
+def _requests(users: list[str], rate: int, total: int) -> list[tuple[str, dict[str, str]]]:
+    """The load's sequence at ``rate``: (user, filter) pairs, a third of them filtered; the
+    HTTP load and the in-process search draw the same one."""
+    rng = random.Random(rate)
+    sequence = []
+    for _ in range(total):
+        chosen = rng.choice(FILTERS) if rng.random() < 1 / 3 else {}
+        sequence.append((rng.choice(users), chosen))
+    return sequence
+
+
 def in_process_search_ms(
-    data: Path, users: list[str], rate: int, samples: int = 2000
-) -> tuple[float, float]:
+    data: Path, users: list[str], rates: list[int], seconds: float
+) -> dict[str, float]:
     """p50 of the retriever searches the route makes — the same users' query vectors, the same
-    filter mix and seen-item exclusions — run in-process on the index the server loads:
-    back to back (warm CPU caches), and with the caches flushed before each search (as the
-    server meets them at a low request rate, between requests of a load generator sharing the
-    cores)."""
+    filters and seen-item exclusions, on the index the server loads — run in-process:
+
+    - ``search_p50_ms``: back to back, as fast as the CPU goes with everything in its caches;
+    - ``search_paced_p50_ms_at_<rate>``: one search every 1/rate s, as the server meets them
+      under the load. On these shared cores a search after an idle gap takes about three times
+      as long as one back to back (caches and the core's state go cold while it sleeps), so
+      the HTTP/search ratio at a rate is taken against the search paced at that rate.
+    """
     from tastemaker.index import ItemFilter, set_search_threads
     from tastemaker.service.app import build_state
     from tastemaker.service.runtime import load_runtime
@@ -166,25 +197,26 @@ def in_process_search_ms(
 
     set_search_threads(1)  # as the service does at start-up
     state = build_state(Settings(data_dir=data), load_runtime)
-    runtime = state.require_runtime()
-    flush = np.ones(64 * 1024 * 1024 // 8)  # 64 MB: larger than the CPU's caches
-    medians = []
-    for cold in (False, True):
-        rng = random.Random(rate)  # the load's own sequence of users and filters
-        timings = []
-        for _ in range(samples if not cold else samples // 4):
-            item_filter = ItemFilter(**rng.choice(FILTERS)) if rng.random() < 1 / 3 else None
-            entry = state.users.get(rng.choice(users))
-            if cold:
-                flush += 1.0
-            started = time.perf_counter()
-            runtime.retriever.search(
-                entry.vector[None, :], 10, filter=item_filter, exclude=entry.seen
-            )
-            timings.append((time.perf_counter() - started) * 1000)
-        medians.append(statistics.median(timings))
+    retriever = state.require_runtime().retriever
+
+    def timed(user: str, chosen: dict[str, str]) -> float:
+        entry = state.users.get(user)
+        item_filter = ItemFilter(**chosen) if chosen else None
+        started = time.perf_counter()
+        retriever.search(entry.vector[None, :], 10, filter=item_filter, exclude=entry.seen)
+        return (time.perf_counter() - started) * 1000
+
+    out = {"search_p50_ms": statistics.median(timed(*r) for r in _requests(users, 0, 2000))}
+    for rate in rates:
+        timings, start = [], time.perf_counter()
+        for i, request in enumerate(_requests(users, rate, min(int(rate * seconds), 1000))):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            timings.append(timed(*request))
+        out[f"search_paced_p50_ms_at_{rate}"] = statistics.median(timings)
     state.store.close()
-    return medians[0], medians[1]
+    return out
 
 
 def stored_users(data: Path, n: int) -> list[str]:
@@ -227,28 +259,39 @@ async def main_async(args: argparse.Namespace) -> None:
             users = stored_users(args.data_dir, args.users)
             users += await onboard(client, ids, args.users - len(users))
             version = (await client.get(f"/api/users/{users[0]}/recommendations")).json()
-            results = {}
-            for rate in (100, 300, 500):
-                results[str(rate)] = await load(port, users, rate, args.seconds)
+            results, sent = {}, set()
+            for rate in RATES:
+                results[str(rate)] = await load(port, users, rate, args.seconds, sent)
                 print(f"{rate} req/s: " + json.dumps(results[str(rate)]), flush=True)
             memory = rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    search, cold = in_process_search_ms(args.data_dir, users, 100)
+    search = in_process_search_ms(args.data_dir, users, RATES, args.seconds)
+    ratios = {}
+    for rate in RATES:
+        paced, figures = search[f"search_paced_p50_ms_at_{rate}"], results[str(rate)]
+        for name in ("p50_ms", "wire_p50_ms", "fresh_wire_p50_ms"):
+            ratios[f"{name.removesuffix('_ms')}_over_paced_search_at_{rate}"] = (
+                figures[name] / paced
+            )
+    ratios["p50_over_back_to_back_search_at_100"] = (
+        results["100"]["p50_ms"] / search["search_p50_ms"]
+    )
     summary = {
         **results,
         "model": version["model_version"],
-        "search_p50_ms": round(search, 3),
-        "search_cold_p50_ms": round(cold, 3),
-        "http_p50_over_search_p50_at_100": round(results["100"]["p50_ms"] / search, 1),
-        "http_p50_over_cold_search_p50_at_100": round(results["100"]["p50_ms"] / cold, 1),
+        **{key: round(value, 3) for key, value in search.items()},
+        **{key: round(value, 2) for key, value in ratios.items()},
         "rss_mb": round(memory, 1),
         "users": len(users),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
     }
-    print(f"in-process search p50: {search:.3f} ms warm, {cold:.3f} ms with the CPU caches "
-          f"flushed; server RSS {memory:.0f} MB")  # fmt: skip
+    print(
+        f"in-process search p50: {search['search_p50_ms']:.3f} ms back to back, "
+        + ", ".join(f"{search[f'search_paced_p50_ms_at_{r}']:.3f} ms at {r}/s" for r in RATES)
+        + f"; server RSS {memory:.0f} MB"
+    )
     print(json.dumps(summary))
 
 
