@@ -37,22 +37,10 @@ model: $(STAMP)
 model-test: $(STAMP)
 	$(BIN)/python -m tastemaker.llm.models build $(TEST_MODEL)
 
+# `tastemaker demo` runs the stages (catalog sample/import, embed, stats, personas, ratings,
+# calibrate, report, train, evaluate, serve); make first assembles the LLM and builds the web app.
 demo: $(STAMP) model web-build
-ifeq ($(CATALOG),)
-	$(TM) catalog sample $(DATA_DIR)/sample-catalog
-	$(TM) catalog import $(DATA_DIR)/sample-catalog
-else
-	$(TM) catalog import $(CATALOG)
-endif
-	$(TM) embed items
-	$(TM) catalog stats
-	$(TM) personas generate --n 6 --balance gender
-	$(TM) ratings generate --per-persona 8
-	$(TM) ratings calibrate --target uniform
-	$(TM) ratings report
-	$(TM) train
-	$(TM) evaluate --no-sampled
-	$(TM) serve
+	$(TM) demo $(if $(CATALOG),--catalog $(CATALOG))
 
 lint: $(STAMP)
 	$(BIN)/ruff check tastemaker tests bench

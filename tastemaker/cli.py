@@ -15,6 +15,7 @@ import typer
 from tastemaker.commands import (
     catalog,
     datasets,
+    demo,
     embed,
     evaluate,
     personas,
@@ -35,6 +36,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(embed.app, name="embed")
 app.add_typer(personas.app, name="personas")
 app.add_typer(datasets.app, name="datasets")
+app.command("demo")(demo.demo_command)
 app.command("evaluate")(evaluate.evaluate_command)
 app.command("serve")(serve.serve_command)
 app.command("train")(train.train_command)
