@@ -15,18 +15,17 @@ from typing import Self
 
 import numpy.typing as npt
 
-from tastemaker.index._rwlock import ReadWriteLock
-from tastemaker.index._table import VectorTable
-from tastemaker.index._vectors import Matrix, check_k, unit_rows
+from tastemaker.index._base import TableRetriever
+from tastemaker.index._vectors import check_k, unit_rows
 from tastemaker.index.config import IndexConfig
-from tastemaker.index.filters import ItemFilter, ItemMetadata
+from tastemaker.index.filters import ItemFilter
 from tastemaker.index.protocol import Hit, MetadataLike
 from tastemaker.index.store import read_index, write_index
 
 __all__ = ["ExactRetriever"]
 
 
-class ExactRetriever:
+class ExactRetriever(TableRetriever):
     """Brute-force inner-product search over float32 unit vectors; see :class:`Retriever`."""
 
     kind = "exact"
@@ -34,28 +33,8 @@ class ExactRetriever:
 
     def __init__(self, dim: int, config: IndexConfig | None = None) -> None:
         """An empty index for ``dim``-dimensional vectors; fill it with :meth:`add`."""
-        self._table = VectorTable(dim)
-        self._lock = ReadWriteLock()
+        super().__init__(dim)
         self.config = config or IndexConfig(kind="exact")
-
-    @property
-    def dim(self) -> int:
-        return self._table.dim
-
-    @property
-    def ids(self) -> tuple[str, ...]:
-        with self._lock.read():
-            return tuple(self._table.ids)
-
-    @property
-    def metadata(self) -> ItemMetadata:
-        return self._table.metadata
-
-    def __len__(self) -> int:
-        return len(self._table)
-
-    def __contains__(self, item_id: object) -> bool:
-        return item_id in self._table.positions
 
     def __repr__(self) -> str:
         return f"ExactRetriever(dim={self.dim}, items={len(self)})"
@@ -73,10 +52,6 @@ class ExactRetriever:
         rows = unit_rows(queries, self.dim, what="queries", copy=False)
         with self._lock.read():
             return self._table.search(rows, k, self._table.candidates(filter, exclude))
-
-    def vectors_of(self, ids: Sequence[str]) -> Matrix:
-        with self._lock.read():
-            return self._table.vectors[self._table.rows_of(ids)].copy()
 
     def add(
         self, ids: Sequence[str], vectors: npt.ArrayLike, metadata: MetadataLike | None = None

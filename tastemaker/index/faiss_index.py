@@ -43,12 +43,12 @@ import numpy.typing as npt
 
 from tastemaker.errors import ConfigError
 from tastemaker.index import _faiss_parts as parts
-from tastemaker.index._rwlock import ReadWriteLock
-from tastemaker.index._table import Candidates, VectorTable
+from tastemaker.index._base import TableRetriever
+from tastemaker.index._table import Candidates
 from tastemaker.index._topk import rank
 from tastemaker.index._vectors import Matrix, check_k, unit_rows
 from tastemaker.index.config import IndexConfig
-from tastemaker.index.filters import ItemFilter, ItemMetadata, Mask
+from tastemaker.index.filters import ItemFilter, Mask
 from tastemaker.index.protocol import Hit, MetadataLike
 from tastemaker.index.store import read_index, write_index
 
@@ -85,7 +85,7 @@ class _Plan:
         return positions[keep], scores[keep]
 
 
-class FaissRetriever:
+class FaissRetriever(TableRetriever):
     """A FAISS index (``config.kind``: flat, hnsw or ivf) behind the :class:`Retriever` protocol."""
 
     def __init__(self, dim: int, config: IndexConfig | None = None) -> None:
@@ -95,9 +95,8 @@ class FaissRetriever:
             raise ConfigError(f"FaissRetriever: kind {config.kind!r} is not flat, hnsw or ivf")
         if config.threads is not None:
             faiss.omp_set_num_threads(config.threads)
+        super().__init__(dim)
         self.config = config
-        self._table = VectorTable(dim)
-        self._lock = ReadWriteLock()
         self._index: Any = None if config.kind == "ivf" else parts.new_index(config, dim)
         self._labels: _Labels = np.empty(0, dtype=np.int64)  # row -> label
         self._rows: _Labels = np.empty(0, dtype=np.int64)  # label -> row, -1 when removed
@@ -113,19 +112,6 @@ class FaissRetriever:
         return self.config.kind == "flat"
 
     @property
-    def dim(self) -> int:
-        return self._table.dim
-
-    @property
-    def ids(self) -> tuple[str, ...]:
-        with self._lock.read():
-            return tuple(self._table.ids)
-
-    @property
-    def metadata(self) -> ItemMetadata:
-        return self._table.metadata
-
-    @property
     def trained(self) -> bool:
         """False only for an IVF index still waiting for enough vectors to train on."""
         return self._index is not None
@@ -134,12 +120,6 @@ class FaissRetriever:
     def tombstones(self) -> int:
         """Removed items still inside the FAISS index (HNSW only; 0 after :meth:`compact`)."""
         return self._tombstones
-
-    def __len__(self) -> int:
-        return len(self._table)
-
-    def __contains__(self, item_id: object) -> bool:
-        return item_id in self._table.positions
 
     def __repr__(self) -> str:
         return f"FaissRetriever(kind={self.kind!r}, dim={self.dim}, items={len(self)})"
@@ -224,10 +204,6 @@ class FaissRetriever:
         labels = np.zeros(self._next_label, dtype=np.bool_)
         labels[self._labels[rows]] = True
         return parts.selector(labels)
-
-    def vectors_of(self, ids: Sequence[str]) -> Matrix:
-        with self._lock.read():
-            return self._table.vectors[self._table.rows_of(ids)].copy()
 
     # -- changing -----------------------------------------------------------------------------
 
