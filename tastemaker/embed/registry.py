@@ -22,6 +22,7 @@ __all__ = [
     "DEFAULT_ENCODER",
     "encoder_slug",
     "export_dir",
+    "get_clip_components",
     "get_image_encoder",
     "get_text_encoder",
 ]
@@ -64,6 +65,15 @@ def get_image_encoder(spec: str, *, batch_size: int = 32) -> ImageEncoder:
     from tastemaker.embed.clip import ClipImageEncoder
 
     return ClipImageEncoder(_clip(_clip_arg(spec, arg)), batch_size=batch_size)
+
+
+def get_clip_components(spec: str) -> ClipComponents:
+    """The CLIP model behind ``clip:<folder-or-name>`` (shared with its encoders), for code
+    that needs its layers, such as fine-tuning its text blocks."""
+    kind, arg = _split(spec)
+    if kind != "clip":
+        raise ConfigError(f"{spec!r} is not a CLIP encoder: use 'clip:<folder-or-cached-hub-name>'")
+    return _clip(_clip_arg(spec, arg))
 
 
 def _clip_arg(spec: str, arg: str) -> str:

@@ -31,6 +31,7 @@ __all__ = [
     "ModelConfig",
     "TrainConfig",
     "TrainingRun",
+    "check_finetune",
 ]
 
 #: Categorical item fields of the fashion catalogue (store column names).
@@ -111,10 +112,22 @@ class ModelConfig(RunConfig):
     finetune_blocks: int = Field(
         default=0,
         ge=0,
-        le=0,
-        description="With a CLIP encoder: fine-tune its last N text-transformer blocks. Not "
-        "implemented yet, so only 0 is accepted (a key that did nothing would be a trap).",
+        description="With a CLIP encoder ('clip:<folder>'): fine-tune the last N blocks of its "
+        "text transformer (with its final layer norm and text projection) at train.finetune_lr; "
+        "the earlier blocks stay frozen. At most the tower's block count (12 for ViT-B/32). "
+        "Needs train.negatives = 'in_batch': each step runs the tuned blocks on the step's "
+        "items only, never on the whole catalogue.",
     )
+
+    @model_validator(mode="after")
+    def _finetune_needs_clip(self) -> ModelConfig:
+        kind, _, weights = self.encoder.partition(":")
+        if self.finetune_blocks and (kind.strip().lower() != "clip" or not weights.strip()):
+            raise ValueError(
+                f"model.finetune_blocks = {self.finetune_blocks} fine-tunes CLIP's text tower: "
+                f"it needs encoder = 'clip:<folder>', not {self.encoder!r}"
+            )
+        return self
 
 
 class TrainConfig(RunConfig):
@@ -122,6 +135,12 @@ class TrainConfig(RunConfig):
 
     seed: int = 42
     lr: float = Field(default=3e-3, gt=0.0)
+    finetune_lr: float = Field(
+        default=1e-5,
+        gt=0.0,
+        description="Learning rate of the fine-tuned CLIP text blocks (model.finetune_blocks): "
+        "far below lr, so the pretrained text space bends rather than breaks.",
+    )
     weight_decay: float = Field(default=0.0, ge=0.0)
     batch_users: int = Field(default=256, ge=1, description="Users per step.")
     max_steps: int = Field(default=900, ge=1)
@@ -179,3 +198,23 @@ class TrainingRun(RunConfig):
     checkpoint_dir: Path | None = Field(
         default=None, description="Write last.pt / best.pt here during training."
     )
+
+    @model_validator(mode="after")
+    def _finetune_needs_sampled_softmax(self) -> TrainingRun:
+        check_finetune(self.model, self.train)
+        return self
+
+
+def check_finetune(model: ModelConfig, train: TrainConfig) -> None:
+    """Fine-tuning CLIP's text blocks needs in-batch negatives; ValueError otherwise.
+
+    A full softmax scores every catalogue item each step, so every item would go through the
+    tuned blocks every step (hours per step on CPU for 44k items); with in-batch negatives a
+    step runs them only on the items it touches (histories and targets).
+    """
+    if model.finetune_blocks and train.negatives != "in_batch":
+        raise ValueError(
+            f"model.finetune_blocks = {model.finetune_blocks} needs train.negatives = "
+            f"'in_batch' (with logQ correction), not {train.negatives!r}: a full softmax would "
+            "run the fine-tuned CLIP blocks on the whole catalogue at every step"
+        )

@@ -124,11 +124,13 @@ def from_dataset(
     ratings = frame["rating"].to_numpy(dtype=np.float32)
     weights, positive = _weights(ratings, positive_min_rating, dislike_max_rating)
     items, users = dataset.items, dataset.users
+    item_texts = [str(t) for t in items["text"]]
     item_table = FeatureTable.build(
         [str(i) for i in items["item_id"]],
         _records(items, item_fields),
         item_fields,
-        None if text is None else text(list(items["text"])),
+        None if text is None else text(item_texts),
+        item_texts,
     )
     user_table = FeatureTable.build(
         [str(u) for u in users["user_id"]],
@@ -202,11 +204,13 @@ def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> Tr
     user_records = [
         {"gender": v.gender, **{k: _joined(a) for k, a in v.attributes.items()}} for v in views
     ]
+    item_texts = [item_text(item) for item in catalogue]
     item_table = FeatureTable.build(
         [item.id for item in catalogue],
         item_records,
         config.item_fields,
-        None if text is None else text([item_text(item) for item in catalogue]),
+        None if text is None else text(item_texts),
+        item_texts,
     )
     user_table = FeatureTable.build(
         persona_ids,

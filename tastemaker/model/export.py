@@ -10,7 +10,12 @@
 - ``features.json``: the item and user token vocabularies and the fields they come from, and
   ``item_tokens.npy`` ``[n, width]`` (for category look-ups and new items);
 - ``user_tower.pt``, ``item_tower.pt``, ``rating_head.pt``: ``state_dict``s (tensors only,
-  loaded with ``weights_only=True``).
+  loaded with ``weights_only=True``);
+- with fine-tuned CLIP text blocks (``finetune_blocks > 0``) also ``text_tail.pt`` (the tuned
+  blocks, final layer norm and text projection) and ``text_tail.json`` (their shapes and the
+  id of the frozen CLIP they continue). ``item_vectors.npy`` then holds the fine-tuned item
+  vectors, and items folded in later must go through the same tuned text tower
+  (:func:`tastemaker.model.text_prefix.tuned_encoder`), never the frozen encoder.
 
 The score of item ``i`` for a user vector ``u`` is ``u · item_vectors[i] / τ + item_bias[i]``.
 For an inner-product index, :meth:`ServingModel.index_vectors` appends ``τ · bias`` as one more
@@ -40,6 +45,7 @@ from tastemaker.errors import DataError, NotFoundError
 from tastemaker.model.config import ModelConfig
 from tastemaker.model.features import Vocabulary
 from tastemaker.model.head import RatingHead, RatingScale
+from tastemaker.model.text_tower import TailSpec, TextTail
 from tastemaker.model.towers import ItemTower, UserTower
 from tastemaker.model.twotower import TwoTower
 
@@ -126,6 +132,12 @@ def _write(
     torch.save(model.user_tower.state_dict(), folder / "user_tower.pt")
     torch.save(model.item_tower.state_dict(), folder / "item_tower.pt")
     torch.save(model.head.state_dict(), folder / "rating_head.pt")
+    if model.text_tail is not None:
+        torch.save(model.text_tail.state_dict(), folder / "text_tail.pt")
+        _json(
+            folder / "text_tail.json",
+            {"spec": model.text_tail.spec.to_json(), "base": model.text_tail.base},
+        )
     _json(
         folder / "manifest.json",
         {
@@ -179,6 +191,8 @@ class ServingModel:
     item_tower: ItemTower
     head: RatingHead
     metrics: dict[str, float] = field(default_factory=dict)
+    #: The fine-tuned end of CLIP's text tower (None unless ``config.finetune_blocks``).
+    text_tail: TextTail | None = None
     _positions: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -220,15 +234,20 @@ def load_model(path: Path) -> ServingModel:
         vectors = np.load(path / "item_vectors.npy", allow_pickle=False)
         bias = np.load(path / "item_bias.npy", allow_pickle=False)
         tokens = np.load(path / "item_tokens.npy", allow_pickle=False)
+        config = ModelConfig.model_validate(config_doc["model"])
+        names = ["user_tower", "item_tower", "rating_head"]
+        tail_doc = None
+        if config.finetune_blocks:
+            names.append("text_tail")
+            tail_doc = json.loads((path / "text_tail.json").read_text("utf-8"))
         states = {
             name: torch.load(path / f"{name}.pt", map_location="cpu", weights_only=True)
-            for name in ("user_tower", "item_tower", "rating_head")
+            for name in names
         }
     except (OSError, ValueError, KeyError) as exc:
         raise DataError(f"{path}: cannot read the model export: {exc}") from exc
     if vectors.dtype != np.float32 or vectors.shape != (len(item_ids), manifest["dim"]):
         raise DataError(f"{path}: item_vectors.npy {vectors.dtype} {vectors.shape} disagrees")
-    config = ModelConfig.model_validate(config_doc["model"])
     item_vocab = Vocabulary(tuple(features["item_vocab"]))
     user_vocab = Vocabulary(tuple(features["user_vocab"]))
     user_tower = UserTower(
@@ -249,11 +268,16 @@ def load_model(path: Path) -> ServingModel:
         layers=config.item_layers,
     )
     head = RatingHead(config.dim, config.head_hidden, config.head_product)
-    for module, name in (
+    modules: list[tuple[torch.nn.Module, str]] = [
         (user_tower, "user_tower"),
         (item_tower, "item_tower"),
         (head, "rating_head"),
-    ):
+    ]
+    tail = None
+    if tail_doc is not None:
+        tail = TextTail(TailSpec.from_json(tail_doc["spec"]), str(tail_doc["base"]))
+        modules.append((tail, "text_tail"))
+    for module, name in modules:
         module.load_state_dict(states[name])
         module.eval()
     low, high = config_doc["rating_scale"]
@@ -275,4 +299,5 @@ def load_model(path: Path) -> ServingModel:
         item_tower=item_tower,
         head=head,
         metrics={k: float(v) for k, v in metrics.items()},
+        text_tail=tail,
     )

@@ -84,7 +84,8 @@ class FeatureTable:
     """Features of one side, row ``i`` for entity ``ids[i]``.
 
     ``tokens``: int64 ``[n, width]`` indices into ``vocab`` (0 = none); ``text``: float32
-    ``[n, text_dim]`` unit rows, or None when the model reads no text.
+    ``[n, text_dim]`` unit rows, or None when the model reads no text; ``texts``: the strings
+    those vectors encode (what a fine-tuned text tower reads), or None when not kept.
     """
 
     ids: tuple[str, ...]
@@ -92,12 +93,15 @@ class FeatureTable:
     vocab: Vocabulary
     tokens: Tokens
     text: Floats | None = None
+    texts: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.tokens.shape[0] != len(self.ids):
             raise ValueError(f"{self.tokens.shape[0]} token rows for {len(self.ids)} ids")
         if self.text is not None and self.text.shape[0] != len(self.ids):
             raise ValueError(f"{self.text.shape[0]} text rows for {len(self.ids)} ids")
+        if self.texts is not None and len(self.texts) != len(self.ids):
+            raise ValueError(f"{len(self.texts)} texts for {len(self.ids)} ids")
 
     @classmethod
     def build(
@@ -106,12 +110,15 @@ class FeatureTable:
         records: Sequence[Mapping[str, object]],
         fields: Sequence[str],
         text: Floats | None = None,
+        texts: Sequence[str] | None = None,
     ) -> FeatureTable:
-        """Tokenise ``records`` (one per id) over ``fields`` with a vocabulary built from them."""
+        """Tokenise ``records`` (one per id) over ``fields`` with a vocabulary built from them;
+        ``text`` are the vectors of ``texts`` (both optional)."""
         rows = [entity_tokens(r, fields) for r in records]
         vocab = Vocabulary.build(rows)
         vectors = None if text is None else np.ascontiguousarray(text, dtype=np.float32)
-        return cls(tuple(ids), tuple(fields), vocab, vocab.encode(rows), vectors)
+        kept = None if texts is None else tuple(texts)
+        return cls(tuple(ids), tuple(fields), vocab, vocab.encode(rows), vectors, kept)
 
     def __len__(self) -> int:
         return len(self.ids)

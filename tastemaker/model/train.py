@@ -6,6 +6,11 @@ of their positives); the test set, if any, is never looked at. Training stops af
 validations without a gain; the best state is then restored, unless the last one is within
 ``min_delta`` of it (as good within the noise of a small validation slice, and trained longer
 at a lower learning rate).
+
+With ``model.finetune_blocks = N`` the last ``N`` blocks of CLIP's text tower train too (at
+``finetune_lr``; see :mod:`.text_prefix` for the frozen prefix computed once per item). That
+needs ``negatives = "in_batch"`` (:func:`~.config.check_finetune`): a step runs the tuned blocks
+only on the items it touches; validation and the export run them on the whole catalogue.
 """
 
 from __future__ import annotations
@@ -16,18 +21,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import torch
 
+from tastemaker.errors import ConfigError, DataError
 from tastemaker.evaluate.metrics import ndcg_at_k
 from tastemaker.model.batches import Batch, UserRows, full_history, sample_batch, validation_split
-from tastemaker.model.config import ModelConfig, TrainConfig
+from tastemaker.model.config import ModelConfig, TrainConfig, check_finetune
 from tastemaker.model.data import TrainingData
 from tastemaker.model.losses import rating_loss, retrieval_loss
+from tastemaker.model.text_tower import PrefixSource, TextTail
 from tastemaker.model.towers import History, scores
 from tastemaker.model.twotower import TwoTower
+
+if TYPE_CHECKING:
+    from tastemaker.embed.clip import ClipComponents
 
 __all__ = ["TrainProgress", "TrainResult", "score_users", "train", "user_vectors"]
 
@@ -166,10 +177,41 @@ def train(
     *,
     progress: Callable[[TrainProgress], None] | None = None,
     checkpoint_dir: Path | None = None,
+    clip: ClipComponents | None = None,
 ) -> TrainResult:
-    """Train a :class:`TwoTower` on ``data``; returns the best-validation model and metrics."""
+    """Train a :class:`TwoTower` on ``data``; returns the best-validation model and metrics.
+
+    ``clip``: the CLIP whose text blocks ``model_config.finetune_blocks`` fine-tunes (default:
+    loaded from ``model_config.encoder``; it must be the CLIP that encoded ``data``'s texts).
+    """
     with _threads(config.threads):
-        return _train(data, model_config, config, progress, checkpoint_dir)
+        return _train(data, model_config, config, progress, checkpoint_dir, clip)
+
+
+def text_tail(
+    data: TrainingData, model_config: ModelConfig, clip: ClipComponents | None
+) -> tuple[TextTail | None, PrefixSource | None]:
+    """The trainable tail of CLIP's text tower and a prefix cache over ``data``'s item texts
+    (both None without fine-tuning)."""
+    if not model_config.finetune_blocks:
+        return None, None
+    from tastemaker.embed.registry import get_clip_components
+    from tastemaker.model.text_prefix import PrefixCache, TextPrefix
+
+    texts = data.item_features.texts
+    if texts is None:
+        raise DataError(f"{data.name}: model.finetune_blocks needs the item texts; none are kept")
+    components = clip or get_clip_components(model_config.encoder)
+    try:
+        prefix = TextPrefix(components, model_config.finetune_blocks)
+    except ValueError as exc:
+        raise ConfigError(f"model.finetune_blocks: {exc}") from exc
+    if prefix.spec.projection != data.item_features.text_dim:
+        raise DataError(
+            f"{data.name}: the item text vectors are {data.item_features.text_dim}-d, but "
+            f"{prefix.base_id} projects to {prefix.spec.projection}: encode them with it"
+        )
+    return prefix.tail(), PrefixCache(prefix, texts)
 
 
 def _train(
@@ -178,8 +220,14 @@ def _train(
     config: TrainConfig,
     progress: Callable[[TrainProgress], None] | None,
     checkpoint_dir: Path | None,
+    clip: ClipComponents | None,
 ) -> TrainResult:
     started = time.perf_counter()
+    try:
+        check_finetune(model_config, config)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    tail, prefixes = text_tail(data, model_config, clip)
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     held, val_users = validation_split(
@@ -194,12 +242,19 @@ def _train(
         user_features=data.user_features,
         scale=data.scale,
         temperature=config.temperature,
+        text_tail=tail,
+        prefixes=prefixes,
     )
     counts = np.bincount(fit.items[fit.positive], minlength=data.n_items).astype(np.float64)
     log_q = torch.from_numpy(np.log((counts + 1.0) / (counts + 1.0).sum()).astype(np.float32))
     trainable = np.flatnonzero(np.bincount(fit.users[fit.positive], minlength=data.n_users))
+    tuned = set() if tail is None else {id(p) for p in tail.parameters()}
+    groups = [
+        {"params": [p for p in model.parameters() if id(p) not in tuned], "lr": config.lr},
+        {"params": [p for p in model.parameters() if id(p) in tuned], "lr": config.finetune_lr},
+    ]
     optimiser = torch.optim.AdamW(
-        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+        [g for g in groups if g["params"]], lr=config.lr, weight_decay=config.weight_decay
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, _cosine(config.max_steps))
     best, best_step, best_state, stale = -1.0, 0, copy.deepcopy(model.state_dict()), 0

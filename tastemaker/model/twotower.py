@@ -3,6 +3,12 @@
 :class:`TwoTower` is what training produces and what the export writes out; it knows how to
 compute item vectors for the catalogue and user vectors from histories, and nothing about
 losses or optimisers.
+
+With a fine-tuned CLIP text tower (``config.finetune_blocks > 0``) the item text input is not
+the frozen vector of the feature table: it is the trained :class:`~.text_tower.TextTail` (a
+submodule, so its weights train, checkpoint and export with the rest) run on the frozen
+prefix states that ``prefixes`` gives for the rows asked for (a
+:class:`~.text_prefix.PrefixCache` while training).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from torch import Tensor, nn
 from tastemaker.model.config import ModelConfig
 from tastemaker.model.features import FeatureTable
 from tastemaker.model.head import RatingHead, RatingScale
+from tastemaker.model.text_tower import PrefixSource, TextTail
 from tastemaker.model.towers import History, ItemInputs, ItemTower, UserInputs, UserTower
 
 __all__ = ["TwoTower", "as_tensor"]
@@ -38,8 +45,17 @@ class TwoTower(nn.Module):
         user_features: FeatureTable,
         scale: RatingScale,
         temperature: float,
+        text_tail: TextTail | None = None,
+        prefixes: PrefixSource | None = None,
     ) -> None:
         super().__init__()
+        if (text_tail is None) != (config.finetune_blocks == 0) or (
+            text_tail is not None and prefixes is None
+        ):
+            raise ValueError(
+                f"finetune_blocks {config.finetune_blocks} needs a text tail and its prefixes "
+                "exactly when it is above 0"
+            )
         self.config, self.scale, self.temperature = config, scale, temperature
         self.item_features, self.user_features = item_features, user_features
         n_items = len(item_features)
@@ -63,6 +79,7 @@ class TwoTower(nn.Module):
             dropout=config.dropout,
         )
         self.head = RatingHead(config.dim, config.head_hidden, config.head_product)
+        self.text_tail, self.prefixes = text_tail, prefixes
         self._item_tokens = torch.from_numpy(item_features.tokens)
         self._item_text = as_tensor(item_features.text)
         self._user_tokens = torch.from_numpy(user_features.tokens)
@@ -71,7 +88,26 @@ class TwoTower(nn.Module):
     def item_inputs(self, rows: Tensor) -> ItemInputs:
         """Catalogue rows ``[m]`` as item-tower inputs."""
         text = None if self._item_text is None else self._item_text[rows]
+        if self.text_tail is not None:
+            text = self.item_text(rows)
         return ItemInputs(rows=rows, tokens=self._item_tokens[rows], text=text)
+
+    #: Items per pass of the text tail outside training (bounds its ``[m, T, hidden]``).
+    text_chunk: int = 512
+
+    def item_text(self, rows: Tensor) -> Tensor:
+        """The fine-tuned text vectors ``[m, projection]`` of catalogue ``rows`` ``[m]``."""
+        if self.text_tail is None or self.prefixes is None:
+            raise ValueError("this model has no fine-tuned text tower")
+        if torch.is_grad_enabled() or len(rows) <= self.text_chunk:
+            out: Tensor = self.text_tail(*self.prefixes(rows))
+            return out
+        return torch.cat(
+            [
+                self.item_text(rows[i : i + self.text_chunk])
+                for i in range(0, len(rows), self.text_chunk)
+            ]
+        )
 
     def user_inputs(self, users: Tensor) -> UserInputs:
         """User rows ``[B]`` as user-tower inputs."""

@@ -59,6 +59,27 @@ def test_configs_are_frozen() -> None:
         config.lr = 1.0  # type: ignore[misc]
 
 
-def test_clip_fine_tuning_is_refused_until_implemented() -> None:
-    with pytest.raises(ValueError, match="finetune_blocks"):
+def test_clip_fine_tuning_needs_a_clip_encoder() -> None:
+    with pytest.raises(ValueError, match=r"finetune_blocks = 2 .* needs encoder = 'clip:<folder>'"):
         ModelConfig(finetune_blocks=2)
+    with pytest.raises(ValueError, match="finetune_blocks"):
+        ModelConfig(finetune_blocks=2, encoder="clip:")
+    with pytest.raises(ValueError, match="finetune_blocks"):
+        ModelConfig(finetune_blocks=-1, encoder="clip:weights")
+    assert ModelConfig(finetune_blocks=2, encoder="CLIP:weights").finetune_blocks == 2
+    with pytest.raises(ValueError, match="finetune_lr"):
+        TrainConfig(finetune_lr=0.0)
+
+
+def test_clip_fine_tuning_needs_in_batch_negatives(tmp_path: Path) -> None:
+    model = ModelConfig(finetune_blocks=1, encoder="clip:weights")
+    with pytest.raises(
+        ValueError, match=r"finetune_blocks = 1 needs train\.negatives = 'in_batch'"
+    ):
+        TrainingRun(model=model)
+    run = TrainingRun(model=model, train=TrainConfig(negatives="in_batch", finetune_lr=1e-6))
+    assert run.train.finetune_lr == pytest.approx(1e-6)
+    path = tmp_path / "run.toml"
+    path.write_text('[model]\nencoder = "clip:weights"\nfinetune_blocks = 2\n')
+    with pytest.raises(ConfigError, match="negatives"):
+        load_config(path, TrainingRun)

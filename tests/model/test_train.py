@@ -10,8 +10,12 @@ import numpy as np
 import pytest
 import torch
 
+from tastemaker.embed.clip import ClipComponents
+from tastemaker.errors import ConfigError, DataError
 from tastemaker.model.batches import UserRows, sample_batch, validation_split
-from tastemaker.model.train import TrainProgress, score_users, train
+from tastemaker.model.text_prefix import PrefixCache
+from tastemaker.model.train import TrainProgress, TrainResult, score_users, train
+from tests.model.clip_helpers import TUNED, TUNED_TRAIN, clip_data, random_clip
 from tests.model.helpers import COLOURS, MODEL, TRAIN, tiny_data
 
 
@@ -120,3 +124,71 @@ def test_steps_that_draw_no_target_are_skipped(negatives: str) -> None:
     result = train(tiny_data(), MODEL, config)
     assert result.metrics["steps"] == 30
     assert all(math.isfinite(p.detach().sum().item()) for p in result.model.parameters())
+
+
+# Fine-tuning CLIP's last text blocks (random weights, the real ViT-B/32 text shape).
+
+
+@pytest.fixture(scope="module")
+def clip() -> ClipComponents:
+    return random_clip()
+
+
+@pytest.fixture(scope="module")
+def tuned(clip: ClipComponents) -> TrainResult:
+    return train(clip_data(clip), TUNED, TUNED_TRAIN, clip=clip)
+
+
+def test_a_one_epoch_fine_tune_trains_validates_and_caches_prefixes(
+    clip: ClipComponents, tuned: TrainResult
+) -> None:
+    data = clip_data(clip)
+    assert tuned.metrics["steps"] == math.ceil(data.n_users / TUNED_TRAIN.batch_users)
+    assert math.isfinite(tuned.curve[-1]["loss"])
+    assert 0.0 <= tuned.metrics["val_ndcg_at_10"] <= 1.0
+    model = tuned.model
+    assert isinstance(model.prefixes, PrefixCache)
+    assert len(model.prefixes) == data.n_items  # the validation ranked every item
+    vectors, _ = model.catalogue()
+    assert vectors.shape == (data.n_items, TUNED.dim)
+    # the item text input is the tuned tower's, no longer the frozen vectors
+    text = model.item_text(torch.arange(data.n_items)).detach().numpy()
+    assert data.item_features.text is not None
+    assert not np.allclose(text, data.item_features.text, atol=1e-3)
+    np.testing.assert_allclose(np.linalg.norm(text, axis=1), 1.0, atol=1e-5)
+
+
+def test_fine_tuning_changes_only_the_last_blocks(clip: ClipComponents) -> None:
+    before = {k: v.clone() for k, v in clip.model.state_dict().items()}
+    config = TUNED.model_copy(update={"finetune_blocks": 2})
+    model = train(clip_data(clip), config, TUNED_TRAIN, clip=clip).model
+    # the CLIP model itself is never written to
+    after = clip.model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    # the frozen prefix blocks are bit-identical copies of blocks 0..9
+    assert isinstance(model.prefixes, PrefixCache)
+    layers = clip.model.text_model.encoder.layers
+    assert len(model.prefixes.prefix.blocks) == 10
+    for block, layer in zip(model.prefixes.prefix.blocks, layers, strict=False):
+        theirs = layer.state_dict()
+        assert all(torch.equal(v, theirs[k]) for k, v in block.state_dict().items())
+    # every parameter of the last two blocks, the final norm and the projection moved
+    assert model.text_tail is not None
+    for offset, block in enumerate(model.text_tail.blocks):
+        theirs = layers[10 + offset].state_dict()
+        for name, value in block.state_dict().items():
+            assert not torch.equal(value, theirs[name]), f"block {10 + offset} {name}"
+    assert not torch.equal(model.text_tail.projection.weight, clip.model.text_projection.weight)
+    assert not torch.equal(
+        model.text_tail.final_layer_norm.weight, clip.model.text_model.final_layer_norm.weight
+    )
+
+
+def test_fine_tuning_refuses_a_full_softmax_and_too_many_blocks(clip: ClipComponents) -> None:
+    data = clip_data(clip)
+    with pytest.raises(ConfigError, match="negatives = 'in_batch'"):
+        train(data, TUNED, TUNED_TRAIN.model_copy(update={"negatives": "full"}), clip=clip)
+    with pytest.raises(ConfigError, match=r"finetune_blocks: .* 13: the CLIP text tower has 12"):
+        train(data, TUNED.model_copy(update={"finetune_blocks": 13}), TUNED_TRAIN, clip=clip)
+    with pytest.raises(DataError, match=r"8-d, but .* projects to 512"):
+        train(tiny_data(), TUNED, TUNED_TRAIN, clip=clip)
