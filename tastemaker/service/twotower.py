@@ -14,6 +14,11 @@ Users are folded in through the user tower (:class:`~tastemaker.model.foldin.Use
 catalogue items the model was not trained on (imported or added since) through the item tower,
 so nothing here needs retraining. The flat index over ``dim + 2`` (66 by default) dimensions
 is exact; it is saved in the model's folder and reused while the catalogue is unchanged.
+
+A model trained with fine-tuned CLIP text blocks (``finetune_blocks > 0``) embeds new items'
+texts with its own tuned text tower (``item_text``), never the frozen encoder, so a folded-in
+item lives in the same space as the trained ones; users' free text still goes through the
+frozen encoder, as in training.
 """
 
 from __future__ import annotations
@@ -62,6 +67,9 @@ class TwoTowerRuntime:
     users: UserEncoder
     lift: float
     text: TextVectors | None = None
+    #: Item texts → the item tower's text input: the tuned text tower of a fine-tuned model
+    #: (required then), else None and ``text`` serves items too.
+    item_text: TextVectors | None = None
     table: dict[str, int] = field(default_factory=dict)
     metadata: ItemMetadata = field(default_factory=lambda: ItemMetadata.empty(0))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -123,9 +131,10 @@ class TwoTowerRuntime:
         records = [{f: getattr(item, f, None) for f in self.model.item_fields} for item in items]
         text = None
         if self.model.item_tower.text is not None:
-            if self.text is None:
+            encode = self.text if self.model.text_tail is None else self.item_text
+            if encode is None:
                 raise RuntimeError("this model reads item text, and no text encoder is set")
-            text = self.text([item_text(item) for item in items])
+            text = encode([item_text(item) for item in items])
         return fold_in_items(self.model, records, text)
 
     def _rows(self, vectors: Matrix, bias: Matrix) -> Matrix:
@@ -182,6 +191,7 @@ def load_two_tower_runtime(state: ServiceState) -> TwoTowerRuntime | None:
         users=UserEncoder(model),
         lift=math.sqrt(1.0 + biggest**2),
         text=text,
+        item_text=_tuned_text(model, state),
         table={item_id: row for row, item_id in enumerate(model.item_ids)},
         metadata=ItemMetadata.from_items(
             [state.catalog.get(i) or Item(id=i, name=i) for i in model.item_ids]
@@ -222,6 +232,27 @@ def _text_encoder(spec: str, state: ServiceState) -> TextVectors | None:
         with lock:  # the first calls may come from two worker threads at once
             if not loaded:
                 loaded.append(get_text_encoder(spec))
+        return encode_cached(state.store, loaded[0], texts)
+
+    return encode
+
+
+def _tuned_text(model: ServingModel, state: ServiceState) -> TextVectors | None:
+    """The model's fine-tuned text tower (frozen CLIP prefix + its trained blocks) through the
+    store's embedding cache, loaded on first use; None for a model without tuned blocks."""
+    if model.text_tail is None:
+        return None
+    from tastemaker.embed import TextEncoder, encode_cached
+
+    loaded: list[TextEncoder] = []
+    lock = threading.Lock()
+
+    def encode(texts: Sequence[str]) -> Matrix:
+        from tastemaker.model.text_prefix import tuned_encoder
+
+        with lock:
+            if not loaded:
+                loaded.append(tuned_encoder(model))
         return encode_cached(state.store, loaded[0], texts)
 
     return encode

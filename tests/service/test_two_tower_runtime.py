@@ -20,7 +20,7 @@ from tastemaker.settings import Settings
 from tastemaker.store import open_store
 from tastemaker.store.items import upsert_items
 from tastemaker.store.users import UserProfile
-from tests.service.conftest import ADMIN_TOKEN
+from tests.service.conftest import ADMIN_TOKEN, PLANTED
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -147,3 +147,50 @@ def test_insights_show_the_served_models_metrics(two_tower_client: TestClient) -
     assert insights["model_version"] == "two-tower:v1"
     assert insights["model_metrics"]["model"] == "v1"
     assert "val_ndcg_at_10" in insights["model_metrics"]["values"]
+
+
+def test_a_fine_tuned_model_folds_new_items_in_through_its_tuned_text_tower(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    from tastemaker.catalog.text import item_text
+    from tastemaker.embed import EmbeddingCache, get_text_encoder
+    from tastemaker.model import DataConfig, ModelConfig, TrainConfig, fold_in_items
+    from tastemaker.model.text_prefix import tuned_encoder
+    from tastemaker.store.items import iter_items
+    from tests.embed.helpers import save_tiny_clip
+    from tests.model.store_helpers import plant_tastes
+
+    clip = save_tiny_clip(tmp_path / "clip")
+    run = TrainingRun(
+        data=DataConfig(),
+        model=ModelConfig(dim=16, encoder=f"clip:{clip}", finetune_blocks=1),
+        train=TrainConfig(
+            max_steps=20, batch_users=6, eval_every=10, lr=0.01, finetune_lr=1e-3,
+            negatives="in_batch",
+        ),
+        version="v1",
+    )  # fmt: skip
+    late = Item(id="late-1", name="Orbit Women Rose Gold Watch", gender="Women",
+                master_category="Accessories", sub_category="Watches", article_type="Watches",
+                base_colour="Gold")  # fmt: skip
+    with open_store(data_dir / "tastemaker.sqlite") as store:
+        items = list(iter_items(store))
+        plant_tastes(store, [[i.id for i in items if i.article_type == t] for t in PLANTED])
+        run_training(run, data_dir=data_dir, store=store)
+        upsert_items(store, [late], source="test")  # after training: folded in at load
+    runtime = _runtime(data_dir)
+    model = runtime.model
+    assert model.text_tail is not None
+    added = Item(id="new-1", name="Roadster Men Navy Jacket", gender="Men",
+                 article_type="Jackets", base_colour="Navy Blue")  # fmt: skip
+    rows = runtime.encode_items([added])
+    encoder = tuned_encoder(model)
+    for item, got in ((late, runtime.retriever.vectors_of(["late-1"])[0]), (added, rows[0])):
+        record = [{f: getattr(item, f, None) for f in model.item_fields}]
+        text = encoder.encode_texts([item_text(item)])
+        expected = runtime._rows(*fold_in_items(model, record, text))[0]
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+        frozen = get_text_encoder(model.config.encoder).encode_texts([item_text(item)])
+        assert not np.allclose(runtime._rows(*fold_in_items(model, record, frozen))[0], got)
+    with open_store(data_dir / "tastemaker.sqlite") as store:
+        assert EmbeddingCache(store).count(encoder.id) == 2  # through the store's cache
