@@ -37,7 +37,13 @@ from tastemaker.personas.prompt import (
     persona_messages,
     repair_messages,
 )
-from tastemaker.personas.schema import Attributes, Persona, PersonaText, parse_persona_text
+from tastemaker.personas.schema import (
+    Attributes,
+    Persona,
+    PersonaText,
+    parse_persona_text,
+    rejected_fields,
+)
 
 __all__ = [
     "DEFAULT_DEDUPE_THRESHOLD",
@@ -138,9 +144,11 @@ async def _write_one(
             return _Written(parse_persona_text(answer.text), seed, False, tuple(outputs))
         except LLMOutputError as first:
             problem = _explain(first, answer)
+            name_rejected = "name" in rejected_fields(first)
         # A seed of its own: with the first one, models tend to copy their answer verbatim.
         repair_seed = seed ^ _REPAIR
-        answer = await ask(repair_messages(attributes, answer.text, problem), repair_seed)
+        repair = repair_messages(attributes, answer.text, problem, name_rejected=name_rejected)
+        answer = await ask(repair, repair_seed)
         outputs.append(answer.text)
         try:
             return _Written(parse_persona_text(answer.text), repair_seed, True, tuple(outputs))
@@ -259,19 +267,17 @@ def _persona(
     constraint: Constraint,
 ) -> Persona:
     """The kept persona, with how its text was made (so it can be traced and redone)."""
-    return Persona.from_parts(
-        attributes,
-        written.text,
-        model=llm.model,
-        generation={
-            "prompt_version": PROMPT_VERSION,
-            "seed": written.seed,
-            "temperature": temperature,
-            "attempts": attempt + 1,
-            "repaired": written.repaired,
-            "constraint": constraint,
-        },
-    )
+    generation: dict[str, JsonValue] = {
+        "prompt_version": PROMPT_VERSION,
+        "seed": written.seed,
+        "temperature": temperature,
+        "attempts": attempt + 1,
+        "repaired": written.repaired,
+        "constraint": constraint,
+    }
+    if attributes.first_name is not None:
+        generation["first_name_hint"] = attributes.first_name
+    return Persona.from_parts(attributes, written.text, model=llm.model, generation=generation)
 
 
 class _KeptBios:

@@ -16,6 +16,7 @@ from typing import Final, Literal
 from pydantic import Field, field_validator, model_validator
 
 from tastemaker.config import RunConfig, load_config
+from tastemaker.personas.schema import NAME_WORD_PATTERN
 
 __all__ = [
     "DEFAULT_POOLS_PATH",
@@ -50,6 +51,8 @@ DEFAULT_POOLS_PATH: Final[Path] = Path(__file__).with_name("pools.toml")
 
 _BAND = re.compile(r"^\s*(\d{1,3})\s*(?:[-–]\s*(\d{1,3})|\+)\s*$")
 _OPEN_BAND_SPAN = 15  # "65+" is read as 65-80 when an exact age is drawn
+# One or two words the name grammar can decode, so "<first name> <last name>" always fits it.
+_FIRST_NAME = re.compile(f"{NAME_WORD_PATTERN}( {NAME_WORD_PATTERN})?")
 
 Pool = list[str]
 
@@ -59,6 +62,8 @@ class Pools(RunConfig):
 
     ``brands`` is either one flat list or a table keyed by budget tier (the keys must then be
     exactly the ``budget`` values), so favourite brands can follow the persona's budget.
+    ``first_names`` (optional) is keyed by exactly the ``gender`` values; under each, a flat
+    list or a table keyed by exactly the ``region`` values: the prompt offers one of them.
     """
 
     gender: Pool = Field(min_length=1)
@@ -70,6 +75,7 @@ class Pools(RunConfig):
     budget: Pool = Field(min_length=1)
     brands: Pool | dict[str, Pool]
     brands_per_persona: int = Field(default=3, ge=0, le=20)
+    first_names: dict[str, Pool | dict[str, Pool]] | None = None
 
     @field_validator("gender", "age_band", "occupation", "region", "aesthetic", "palette", "budget")
     @classmethod
@@ -82,6 +88,24 @@ class Pools(RunConfig):
         if isinstance(value, list):
             return _check_pool(value)
         return {tier: _check_pool(pool) for tier, pool in value.items()}
+
+    @field_validator("first_names")
+    @classmethod
+    def _clean_first_names(
+        cls, value: dict[str, Pool | dict[str, Pool]] | None
+    ) -> dict[str, Pool | dict[str, Pool]] | None:
+        if value is None:
+            return None
+        cleaned: dict[str, Pool | dict[str, Pool]] = {}
+        for gender, names in value.items():
+            if isinstance(names, list):
+                cleaned[gender] = _check_names(names, gender)
+            else:
+                cleaned[gender] = {
+                    region: _check_names(pool, f"{gender}.{region}")
+                    for region, pool in names.items()
+                }
+        return cleaned
 
     @model_validator(mode="after")
     def _brands_fit(self) -> Pools:
@@ -99,6 +123,11 @@ class Pools(RunConfig):
                 f"brands_per_persona is {self.brands_per_persona} but a brand pool has only "
                 f"{smallest} brand(s)"
             )
+        if self.first_names is not None:
+            _keys_match("first_names", list(self.first_names), self.gender, "gender")
+            for gender, names in self.first_names.items():
+                if isinstance(names, dict):
+                    _keys_match(f"first_names.{gender}", list(names), self.region, "region")
         return self
 
     def values(self, attribute: ScalarAttribute) -> Pool:
@@ -118,6 +147,13 @@ class Pools(RunConfig):
         """The brands a persona with ``budget`` draws its favourites from."""
         return self.brands if isinstance(self.brands, list) else self.brands[budget]
 
+    def first_names_for(self, gender: str, region: str) -> Pool | None:
+        """The first names offered to a persona of ``gender`` and ``region``; None: no hint."""
+        if self.first_names is None or gender not in self.first_names:
+            return None
+        names = self.first_names[gender]
+        return names if isinstance(names, list) else names.get(region)
+
     def all_brands(self) -> Pool:
         """Every brand in the pools once, in file order (a brand may sit in several tiers)."""
         return list(dict.fromkeys(b for _, pool in self.brand_tiers() for b in pool))
@@ -133,6 +169,27 @@ def _check_pool(values: Pool) -> Pool:
     if not cleaned:
         raise ValueError("a pool needs at least one value")
     return cleaned
+
+
+def _check_names(values: Pool, where: str) -> Pool:
+    cleaned = _check_pool(values)
+    bad = [name for name in cleaned if not _FIRST_NAME.fullmatch(name)]
+    if bad:
+        raise ValueError(
+            f"first_names.{where}: {bad} cannot be decoded as a name (one or two capitalised "
+            "words of Latin-1 letters, apostrophes or hyphens)"
+        )
+    return cleaned
+
+
+def _keys_match(table: str, keys: list[str], wanted: Pool, attribute: str) -> None:
+    missing = [k for k in wanted if k not in keys]
+    extra = [k for k in keys if k not in wanted]
+    if missing or extra:
+        raise ValueError(
+            f"{table} keys must be exactly the {attribute} values; "
+            f"missing: {missing or 'none'}, not in {attribute}: {extra or 'none'}"
+        )
 
 
 def age_range(band: str) -> tuple[int, int] | None:

@@ -3,6 +3,13 @@
 The bio is asked to say what the shopper would *never* wear as well as what they love: the
 rating stage needs personas with clear dislikes, or the model rates everything 6 to 8. The
 attributes are given as a list but the model is told not to recite it, so bios read as people.
+
+Left to itself the default model named half the men "John Doe" (a placeholder the schema
+rejects) and most of the rest "John Smith", whatever their region; so when the sampler offers
+a first name, the prompt asks for that first name and a last name that fits. A repair after a
+rejected name says so plainly: given only the validation error, the model sent its answer back
+unchanged.
+
 Bump :data:`PROMPT_VERSION` whenever the wording changes; it is stored with every persona.
 """
 
@@ -20,7 +27,7 @@ __all__ = [
     "repair_messages",
 ]
 
-PROMPT_VERSION: Final = "persona-v1"
+PROMPT_VERSION: Final = "persona-v2"
 
 #: How the output is constrained: ``json_schema`` is llama.cpp's request field, and
 #: ``response_format`` the OpenAI structured-output field that vLLM, llama.cpp, Ollama and
@@ -32,12 +39,19 @@ _SYSTEM = (
     "Answer with one JSON object and nothing else."
 )
 
+_NAME_FREE = "Invent a realistic full name (first and last name) that fits their region and age"
+_NAME_HINTED = (
+    "Their first name is {first_name}. Give them a realistic last name that fits their region"
+)
 _INSTRUCTIONS = (
-    "Invent a realistic full name (first and last name) that fits their region and age, and "
-    "write a bio of "
+    "{name}, and write a bio of "
     "three or four sentences in the third person: how they dress day to day, what they love "
     "to buy, and what they would never wear. Draw on the attributes but do not recite them "
-    'as a list. Answer as JSON: {"name": "...", "bio": "..."}'
+    'as a list. Answer as JSON: {{"name": "...", "bio": "..."}}'
+)
+_NAME_REJECTED = (
+    "The name was rejected: it must be a realistic, distinct name for this one person, never a "
+    'placeholder such as "John Doe". {choice} Rewrite the bio with the new name too. '
 )
 
 _MAX_ECHO_CHARS: Final = 1500  # how much of an invalid answer is sent back for repair
@@ -65,30 +79,53 @@ def _describe(attributes: Attributes) -> str:
     return "\n".join(lines)
 
 
+def _name_instruction(attributes: Attributes) -> str:
+    if attributes.first_name is None:
+        return _NAME_FREE
+    return _NAME_HINTED.format(first_name=attributes.first_name)
+
+
 def persona_messages(attributes: Attributes) -> list[Message]:
-    """The chat messages that ask for one persona's name and bio."""
+    """The chat messages that ask for one persona's name and bio.
+
+    With a first-name hint (``attributes.first_name``) the model is asked to use it; without
+    one it invents the whole name.
+    """
+    instructions = _INSTRUCTIONS.format(name=_name_instruction(attributes))
     return [
         {"role": "system", "content": _SYSTEM},
         {
             "role": "user",
-            "content": f"Shopper attributes:\n{_describe(attributes)}\n\n{_INSTRUCTIONS}",
+            "content": f"Shopper attributes:\n{_describe(attributes)}\n\n{instructions}",
         },
     ]
 
 
-def repair_messages(attributes: Attributes, output: str, error: str) -> list[Message]:
+def repair_messages(
+    attributes: Attributes, output: str, error: str, *, name_rejected: bool = False
+) -> list[Message]:
     """The conversation extended with the invalid answer and what was wrong with it.
 
     The model sees its own output and the validation error, which fixes the common slips
     (a one-sentence bio, a missing key, trailing prose after the JSON) in one more call.
+    ``name_rejected`` adds that the name itself must change, and to what kind of name.
     """
+    rename = ""
+    if name_rejected:
+        choice = (
+            f"Use the first name {attributes.first_name} with a realistic last name."
+            if attributes.first_name is not None
+            else "Choose a first and last name that fit their gender, region and age."
+        )
+        rename = _NAME_REJECTED.format(choice=choice)
     return [
         *persona_messages(attributes),
         {"role": "assistant", "content": output[:_MAX_ECHO_CHARS]},
         {
             "role": "user",
             "content": (
-                f"That answer is not valid: {error}. Reply again with only the corrected JSON "
+                f"That answer is not valid: {error}. {rename}"
+                "Reply again with only the corrected JSON "
                 '{"name": "...", "bio": "..."}, where name is a full name and bio has at least '
                 f"{MIN_BIO_SENTENCES} complete sentences."
             ),

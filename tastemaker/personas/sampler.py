@@ -13,6 +13,12 @@ Persona ids are ``p{seed}-{index}-{hash}``, the hash taken over the sampled attr
 re-run with the same seed and pools reproduces the same ids (so stored personas are skipped,
 not duplicated), while a changed pools file or balance gives new ids rather than silently
 rewriting a persona that already has ratings under its old attributes.
+
+When the pools list first names, each persona is also offered one for the prompt (the one of
+its gender and region's list used least so far, random among equals), so the LLM writes a real,
+fitting name instead of "John Doe". The hint is drawn from a generator of its own and is left
+out of the id: adding or editing names changes neither the other attributes nor the ids, so
+a run resumed under new name pools still skips the personas it has stored.
 """
 
 from __future__ import annotations
@@ -75,6 +81,8 @@ def sample_attributes(
     keys = check_balance(balance)
     balanced: list[ScalarAttribute] = [a for a in SCALAR_ATTRIBUTES if a in keys]
     rng = random.Random(f"tastemaker.personas.sampler:{seed}")
+    name_rng = random.Random(f"tastemaker.personas.names:{seed}")
+    name_counts: dict[tuple[str, ...], Counter[str]] = {}  # one counter per list of names
     counts = {a: Counter({v: 0 for v in pools.values(a)}) for a in balanced}
     pair_counts: Counter[tuple[str, str, str, str]] = Counter()
     brand_counts: dict[str | None, Counter[str]] = {
@@ -102,9 +110,16 @@ def sample_attributes(
             if "brands" in keys
             else rng.sample(pools.brands_for(budget), pools.brands_per_persona)
         )
+        names = pools.first_names_for(str(values["gender"]), str(values["region"]))
+        first_name = _least_used_name(names, name_counts, name_rng) if names else None
         population.append(
             Attributes.model_validate(
-                {**values, "id": persona_id(seed, index, values), "index": index}
+                {
+                    **values,
+                    "id": persona_id(seed, index, values),
+                    "index": index,
+                    "first_name": first_name,
+                }
             )
         )
     return population
@@ -143,6 +158,20 @@ def _least_used_combination(
 def _pair(a: str, va: str, b: str, vb: str, a_first: bool) -> tuple[str, str, str, str]:
     """The key of a pair of values, ordered as the attributes are in ``balanced``."""
     return (a, va, b, vb) if a_first else (b, vb, a, va)
+
+
+def _least_used_name(
+    names: Sequence[str], usage: dict[tuple[str, ...], Counter[str]], rng: random.Random
+) -> str:
+    """The least-used of ``names`` (random among equals), counted as used.
+
+    Counts are kept per list, so two personas share a first name only once its list is used up.
+    """
+    counts = usage.setdefault(tuple(names), Counter({name: 0 for name in names}))
+    lowest = min(counts.values())
+    name = rng.choice([n for n in names if counts[n] == lowest])
+    counts[name] += 1
+    return name
 
 
 def _least_used_brands(usage: Counter[str], k: int, rng: random.Random) -> tuple[str, ...]:

@@ -26,12 +26,14 @@ from tastemaker.errors import LLMOutputError
 
 __all__ = [
     "MIN_BIO_SENTENCES",
+    "NAME_WORD_PATTERN",
     "PERSONA_TEXT_SCHEMA",
     "Attributes",
     "Persona",
     "PersonaText",
     "count_sentences",
     "parse_persona_text",
+    "rejected_fields",
 ]
 
 MIN_BIO_SENTENCES: Final = 2
@@ -53,12 +55,15 @@ _FENCE = re.compile(r"^```[a-zA-Z]*\s*(.*?)\s*```$", re.DOTALL)
 # backslash or newline inside (they would need JSON escapes the grammar would have to model).
 # The length bounds matter: without them a small model writes one endless run-on sentence
 # until max_tokens cuts the JSON off (at most ~1300 characters, ~330 tokens, fit in 400).
-_NAME_WORD = r"[A-ZÀ-Þ][A-Za-zÀ-ÿ'’-]{1,20}"
+NAME_WORD_PATTERN: Final = r"[A-ZÀ-Þ][A-Za-zÀ-ÿ'’-]{1,20}"  # one word of a name, as decoded
 _SENTENCE_PATTERN = r'[A-ZÀ-Þ][^.!?"\\\n]{10,250}[.!?]'
 PERSONA_TEXT_SCHEMA: Final[dict[str, Any]] = {
     "type": "object",
     "properties": {
-        "name": {"type": "string", "pattern": f"^{_NAME_WORD}( {_NAME_WORD}){{1,3}}$"},
+        "name": {
+            "type": "string",
+            "pattern": f"^{NAME_WORD_PATTERN}( {NAME_WORD_PATTERN}){{1,3}}$",
+        },
         "bio": {
             "type": "string",
             "pattern": f"^{_SENTENCE_PATTERN}( {_SENTENCE_PATTERN}){{1,4}}$",
@@ -100,6 +105,10 @@ class Attributes(BaseModel):
     palette: str
     budget: str
     brands: tuple[str, ...] = ()
+    first_name: str | None = Field(
+        default=None,
+        description="First name the prompt offers (a hint for the LLM, not part of the id).",
+    )
 
 
 class PersonaText(BaseModel):
@@ -177,8 +186,12 @@ class Persona(BaseModel):
         model: str | None,
         generation: dict[str, JsonValue] | None = None,
     ) -> Persona:
-        """Join sampled attributes and validated LLM text into one persona."""
-        fields = attributes.model_dump(exclude={"index", "brands"})
+        """Join sampled attributes and validated LLM text into one persona.
+
+        The first-name hint is not a persona field: it shaped the name and is kept, if the
+        caller wants it, in ``generation``.
+        """
+        fields = attributes.model_dump(exclude={"index", "brands", "first_name"})
         return cls(
             **fields,
             brands=list(attributes.brands),
@@ -210,7 +223,21 @@ def parse_persona_text(raw: str) -> PersonaText:
         return PersonaText.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'answer'}: {err['msg']}"
+            f"{'.'.join(str(p) for p in err['loc']) or 'answer'}: "
+            f"{err['msg'].removeprefix('Value error, ')}"
             for err in exc.errors()
         )
         raise LLMOutputError(problems) from exc
+
+
+def rejected_fields(error: LLMOutputError) -> frozenset[str]:
+    """The top-level fields (``name``, ``bio``) that failed validation in ``error``.
+
+    Read from the pydantic error that :func:`parse_persona_text` chains, so a caller can say
+    *what* to fix (a repair prompt that a name was a placeholder) without parsing the message.
+    Empty when the answer was not a JSON object at all.
+    """
+    cause = error.__cause__
+    if not isinstance(cause, ValidationError):
+        return frozenset()
+    return frozenset(str(err["loc"][0]) for err in cause.errors() if err["loc"])

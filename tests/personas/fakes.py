@@ -8,6 +8,8 @@ client's errors reach the generator. Each server records every request body it r
 - :class:`OneSentenceThenFixedServer` — a one-sentence bio first, a valid one on repair;
 - :class:`DuplicateBioServer` — the same valid bio for everyone, whatever the seed;
 - :class:`DistinctBioServer` — a different, valid bio for every request (from a fixed list);
+- :class:`PlaceholderNameServer` — a valid bio under the name "John Doe", repair and all;
+- :class:`PlaceholderThenHintedServer` — "John Doe" first; the repair takes the offered name;
 - :class:`TruncatedAnswerServer` — JSON cut off mid-bio, ``finish_reason`` "length";
 - :class:`ServerErrorServer` — HTTP 500 on every request.
 """
@@ -15,6 +17,7 @@ client's errors reach the generator. Each server records every request body it r
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -28,6 +31,8 @@ __all__ = [
     "InvalidJSONServer",
     "OneSentenceThenFixedServer",
     "PersonaChatServer",
+    "PlaceholderNameServer",
+    "PlaceholderThenHintedServer",
     "ServerErrorServer",
     "TruncatedAnswerServer",
 ]
@@ -152,6 +157,24 @@ class DistinctBioServer(PersonaChatServer):
     def reply(self, body: dict[str, Any], number: int) -> tuple[int, str]:
         bio = DISTINCT_BIOS[number % len(DISTINCT_BIOS)]
         return 200, persona_json(f"{bio.split()[0]} Example", bio)
+
+
+class PlaceholderNameServer(PersonaChatServer):
+    """ "John Doe" with a valid bio, first answer and repair alike (what the default model did)."""
+
+    def reply(self, body: dict[str, Any], number: int) -> tuple[int, str]:
+        return 200, persona_json("John Doe", DISTINCT_BIOS[1])
+
+
+class PlaceholderThenHintedServer(PersonaChatServer):
+    """ "John Doe" at first; the repair uses the first name the repair message offers."""
+
+    def reply(self, body: dict[str, Any], number: int) -> tuple[int, str]:
+        if not self.is_repair(body):
+            return 200, persona_json("John Doe", DISTINCT_BIOS[1])
+        offered = re.search(r"Use the first name (\S+) ", body["messages"][-1]["content"])
+        first = offered.group(1) if offered else "Nobody"
+        return 200, persona_json(f"{first} Lindqvist", DISTINCT_BIOS[1].replace("Tom", first))
 
 
 class ServerErrorServer(PersonaChatServer):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,8 @@ from tests.personas.fakes import (
     InvalidJSONServer,
     OneSentenceThenFixedServer,
     PersonaChatServer,
+    PlaceholderNameServer,
+    PlaceholderThenHintedServer,
     ServerErrorServer,
     TruncatedAnswerServer,
 )
@@ -162,3 +165,62 @@ def test_a_cut_off_answer_is_explained_to_the_model(pools: Pools, encoder: TextE
         result = run(server, attributes, encoder)
     assert "cut off at the token limit" in server.requests[1]["messages"][-1]["content"]
     assert "cut off at the token limit" in result.failures[0].error
+
+
+def men(pools: Pools, n: int) -> list[Attributes]:
+    return [a for a in sample_attributes(pools, 2 * n, ["gender"], seed=0) if a.gender == "man"]
+
+
+def test_the_prompt_offers_each_persona_its_sampled_first_name(
+    pools: Pools, encoder: TextEncoder
+) -> None:
+    attributes = men(pools, 3)
+    with DistinctBioServer() as server:
+        result = run(server, attributes, encoder)
+    prompts = [b["messages"][-1]["content"] for b in server.requests]
+    for sampled, persona in zip(attributes, result.personas, strict=True):
+        assert sampled.first_name is not None
+        assert any(f"Their first name is {sampled.first_name}." in p for p in prompts)
+        assert persona.generation["first_name_hint"] == sampled.first_name
+        assert persona.generation["prompt_version"] == "persona-v2"
+
+
+def test_a_placeholder_name_is_repaired_once_then_a_recorded_failure(
+    pools: Pools, encoder: TextEncoder
+) -> None:
+    attributes = men(pools, 2)
+    with PlaceholderNameServer() as server:
+        result = run(server, attributes, encoder)
+    assert result.personas == []  # no name is guessed for it
+    assert len(server.requests) == 4
+    assert [f.reason for f in result.failures] == ["invalid", "invalid"]
+    failure = result.failures[0]
+    assert failure.error == (
+        "invalid after one repair retry: name: 'John Doe' is a placeholder, not a persona's name"
+    )
+    assert [json.loads(o)["name"] for o in failure.outputs] == ["John Doe", "John Doe"]
+    repairs = [b["messages"][-1]["content"] for b in server.requests if server.is_repair(b)]
+    assert len(repairs) == 2
+    for sampled in attributes:  # each repair names the reason and offers its own first name
+        (repair,) = [r for r in repairs if f"Use the first name {sampled.first_name} " in r]
+        assert "'John Doe' is a placeholder" in repair  # without pydantic's "Value error,"
+        assert "The name was rejected" in repair
+
+
+def test_a_repair_after_a_bad_bio_does_not_ask_for_a_new_name(
+    pools: Pools, encoder: TextEncoder
+) -> None:
+    with OneSentenceThenFixedServer() as server:
+        run(server, men(pools, 1), encoder)
+    assert "The name was rejected" not in server.requests[1]["messages"][-1]["content"]
+
+
+def test_a_placeholder_repaired_with_the_offered_name_is_kept(
+    pools: Pools, encoder: TextEncoder
+) -> None:
+    attributes = men(pools, 1)
+    with PlaceholderThenHintedServer() as server:
+        result = run(server, attributes, encoder)
+    assert not result.failures
+    assert result.repaired == 1
+    assert result.personas[0].name == f"{attributes[0].first_name} Lindqvist"

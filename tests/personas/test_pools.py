@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from tastemaker.personas.pools import (
     age_range,
     load_pools,
 )
+from tastemaker.personas.schema import NAME_WORD_PATTERN
 
 SMALL = """
 gender = ["woman", "man"]
@@ -41,6 +43,40 @@ def test_shipped_pools_load_with_budget_tiers(pools: Pools) -> None:
     for attribute in SCALAR_ATTRIBUTES:
         assert pools.values(attribute)
     assert len(pools.all_brands()) == len(set(pools.all_brands()))
+
+
+def test_shipped_first_names_cover_every_gender_and_region_and_decode(pools: Pools) -> None:
+    for gender in pools.gender:
+        for region in pools.region:
+            names = pools.first_names_for(gender, region)
+            assert names is not None
+            assert len(names) >= 8, (gender, region)
+            for name in names:  # the constrained decoder must be able to write "<name> <last>"
+                assert re.fullmatch(NAME_WORD_PATTERN, name), name
+
+
+def test_first_names_are_optional_and_may_be_one_list_per_gender(tmp_path: Path) -> None:
+    assert load_pools(write(tmp_path, SMALL + 'brands = ["A", "B"]\n')).first_names is None
+    text = SMALL + 'brands = ["A", "B"]\n[first_names]\nwoman = ["Anna"]\nman = ["Jonas"]\n'
+    pools = load_pools(write(tmp_path, text))
+    assert pools.first_names_for("man", "North") == ["Jonas"]
+    assert pools.first_names_for("non-binary", "North") is None
+
+
+@pytest.mark.parametrize(
+    ("table", "complaint"),
+    [
+        ('woman = ["Anna"]\nmen = ["Jonas"]', r"gender values; missing: \['man'\]"),
+        ('woman = ["Anna"]\n[first_names.man]\nSouth = ["Jonas"]', r"missing: \['North'\]"),
+        ('woman = ["anna"]\nman = ["Jonas"]', "cannot be decoded as a name"),
+        ('woman = ["Łucja"]\nman = ["Jonas"]', "cannot be decoded as a name"),
+        ('woman = ["Anna", "Anna"]\nman = ["Jonas"]', "duplicate values"),
+    ],
+)
+def test_bad_first_names_are_config_errors(tmp_path: Path, table: str, complaint: str) -> None:
+    text = SMALL + f'brands = ["A", "B"]\n[first_names]\n{table}\n'
+    with pytest.raises(ConfigError, match=complaint):
+        load_pools(write(tmp_path, text))
 
 
 def test_flat_brand_list_is_accepted(tmp_path: Path) -> None:

@@ -118,3 +118,28 @@ def test_unknown_balance_attribute_is_a_config_error(pools: Pools) -> None:
 def test_negative_n_is_a_config_error(pools: Pools) -> None:
     with pytest.raises(ConfigError):
         sample_attributes(pools, -1)
+
+
+def test_first_name_hints_fit_gender_and_region_and_repeat_only_when_used_up(
+    pools: Pools,
+) -> None:
+    population = sample_attributes(pools, 200, ["gender"], seed=4)
+    by_list: dict[tuple[str, str], Counter[str]] = {}
+    for persona in population:
+        names = pools.first_names_for(persona.gender, persona.region)
+        assert names is not None
+        assert persona.first_name in names
+        by_list.setdefault((persona.gender, persona.region), Counter())[persona.first_name] += 1
+    for (gender, region), used in by_list.items():
+        size = len(pools.first_names_for(gender, region) or [])
+        assert max(used.values()) - (min(used.values()) if len(used) == size else 0) <= 1
+
+
+def test_first_name_hints_change_no_attribute_and_no_id(pools: Pools) -> None:
+    """Personas stored before the hints existed (and their ratings) keep their ids."""
+    nameless = pools.model_copy(update={"first_names": None})
+    hinted = sample_attributes(pools, 60, ["gender"], seed=0)
+    plain = sample_attributes(nameless, 60, ["gender"], seed=0)
+    assert all(p.first_name is None for p in plain)
+    assert [h.model_copy(update={"first_name": None}) for h in hinted] == plain
+    assert hinted[0].id == "p0-0000-9d9879"  # as stored by the fashion benchmark's first run

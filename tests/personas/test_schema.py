@@ -18,6 +18,7 @@ from tastemaker.personas.schema import (
     PersonaText,
     count_sentences,
     parse_persona_text,
+    rejected_fields,
 )
 
 TWO = "Anna wears linen all summer. She would never buy a logo sweatshirt."
@@ -87,6 +88,28 @@ def test_parse_errors_say_what_is_wrong(raw: str, complaint: str) -> None:
         parse_persona_text(raw)
 
 
+@pytest.mark.parametrize(
+    ("raw", "fields"),
+    [
+        ('{"name": "John Doe", "bio": "' + TWO + '"}', {"name"}),
+        ('{"name": "Jane Doe", "bio": "Anna likes hats."}', {"name", "bio"}),
+        ('{"name": "Anna Berg"}', {"bio"}),
+        ("Here you go: Anna Berg", set()),
+        ('["Anna", "bio"]', set()),
+    ],
+)
+def test_parse_errors_carry_the_rejected_fields(raw: str, fields: set[str]) -> None:
+    with pytest.raises(LLMOutputError) as info:
+        parse_persona_text(raw)
+    assert rejected_fields(info.value) == fields
+
+
+def test_a_placeholder_name_error_reads_plainly() -> None:
+    with pytest.raises(LLMOutputError) as info:
+        parse_persona_text(json.dumps({"name": "John Doe", "bio": TWO}))
+    assert str(info.value) == "name: 'John Doe' is a placeholder, not a persona's name"
+
+
 _BIO_PATTERN = PERSONA_TEXT_SCHEMA["properties"]["bio"]["pattern"]
 _NAME_PATTERN = PERSONA_TEXT_SCHEMA["properties"]["name"]["pattern"]
 
@@ -136,3 +159,7 @@ def test_persona_joins_attributes_and_text() -> None:
     assert persona.brands == ["COS", "Arket"]
     assert persona.age == 29
     assert persona.generation == {"seed": 1}
+    hinted = attributes.model_copy(update={"first_name": "Anna"})
+    assert Persona.from_parts(hinted, PersonaText(name="Anna Berg", bio=TWO), model="m") == (
+        persona.model_copy(update={"generation": {}})
+    )  # the hint shaped the name; it is no persona field
