@@ -108,6 +108,19 @@ class _Attention(nn.Module):
         result: Tensor = self.out_proj(out.transpose(1, 2).reshape(m, t, hidden))
         return result
 
+    def at(self, x: Tensor, lengths: Tensor) -> Tensor:
+        """Attention output at each text's last token only: ``[m, hidden]``. That query sees
+        the text's tokens ``[0, length)``; keys and values are still computed for all."""
+        m, t, hidden = x.shape
+        shape = (m, t, self.heads, hidden // self.heads)
+        k, v = (p(x).view(shape).transpose(1, 2) for p in (self.k_proj, self.v_proj))
+        last = x[torch.arange(m), lengths - 1]  # [m, hidden]
+        q = self.q_proj(last).view(m, self.heads, 1, hidden // self.heads)
+        seen = (torch.arange(t) < lengths.unsqueeze(1)).view(m, 1, 1, t)
+        out = functional.scaled_dot_product_attention(q, k, v, attn_mask=seen)
+        result: Tensor = self.out_proj(out.reshape(m, hidden))
+        return result
+
 
 class _MLP(nn.Module):
     def __init__(self, hidden: int, intermediate: int, act: str) -> None:
@@ -136,6 +149,14 @@ class ClipBlock(nn.Module):
         out: Tensor = x + self.mlp(self.layer_norm2(x))
         return out
 
+    def at(self, x: Tensor, lengths: Tensor) -> Tensor:
+        """The block's output at each text's last token only, ``[m, hidden]``: what the
+        tower's last block needs (CLIP pools there), at a fraction of the full cost."""
+        last = x[torch.arange(x.shape[0]), lengths - 1]
+        last = last + self.self_attn.at(self.layer_norm1(x), lengths)
+        out: Tensor = last + self.mlp(self.layer_norm2(last))
+        return out
+
 
 class TextTail(nn.Module):
     """The trained tail: prefix states → unit text vectors ``[m, projection]``.
@@ -155,9 +176,11 @@ class TextTail(nn.Module):
         """``hidden`` float32 ``[m, T, hidden]`` (the frozen prefix's output, right-padded),
         ``lengths`` int64 ``[m]`` (each text's tokens up to and including end-of-text) →
         L2-normalised ``[m, projection]``, pooled at each text's end-of-text token."""
-        for block in self.blocks:
+        *early, last = self.blocks
+        assert isinstance(last, ClipBlock)
+        for block in early:
             hidden = block(hidden)
-        pooled = hidden[torch.arange(hidden.shape[0]), lengths - 1]  # [m, hidden]
+        pooled = last.at(hidden, lengths)  # [m, hidden]: only the pooled token's state
         return functional.normalize(self.projection(self.final_layer_norm(pooled)), dim=-1)
 
 

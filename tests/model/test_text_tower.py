@@ -59,3 +59,12 @@ def test_the_tail_pools_at_each_texts_last_token_and_ignores_padding() -> None:
         alone = torch.cat([tail(short, torch.tensor([3])), tail(long, torch.tensor([6]))])
     torch.testing.assert_close(together, alone, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(together.norm(dim=1), torch.ones(2))
+
+
+def test_the_last_block_at_the_pooled_token_equals_the_full_block() -> None:
+    torch.manual_seed(1)
+    block = ClipBlock(_spec(layers=2, blocks=1, hidden=16, heads=2, intermediate=32))
+    hidden, lengths = torch.randn(3, 6, 16), torch.tensor([6, 2, 4])
+    with torch.no_grad():
+        full = block(hidden)[torch.arange(3), lengths - 1]
+        torch.testing.assert_close(block.at(hidden, lengths), full, rtol=1e-5, atol=1e-6)
