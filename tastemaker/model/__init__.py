@@ -7,7 +7,9 @@ Offers:
 - data (:mod:`.data`): :class:`TrainingData`, built by :func:`from_dataset` (MovieLens and any
   evaluation dataset) or :func:`from_store` (persona ratings over the catalogue);
 - modules: :class:`ItemTower`, :class:`UserTower` (:mod:`.towers`), :class:`RatingHead`
-  (:mod:`.head`) assembled in :class:`TwoTower`; losses :func:`retrieval_loss` (full or
+  (:mod:`.head`) assembled in :class:`TwoTower`; with ``finetune_blocks``, the trained end of
+  CLIP's text tower (:mod:`.text_tower`) over its frozen prefix (:mod:`.text_prefix`, imported
+  on demand: it loads transformers); losses :func:`retrieval_loss` (full or
   sampled softmax, logQ correction) and :func:`rating_loss` (:mod:`.losses`);
 - training (:mod:`.train`): :func:`train` → :class:`TrainResult`, with :class:`TrainProgress`
   callbacks; :func:`run_training` (:mod:`.pipeline`), the ``tastemaker train`` stage;

@@ -13,6 +13,16 @@ only in the data section. A minimal ``run.toml``::
 
     [train]
     max_steps = 900
+
+To fine-tune CLIP's text tower as well (the last ``N`` of its blocks; the rest stays frozen)::
+
+    [model]
+    encoder = "clip:/path/to/clip-vit-base-patch32"
+    finetune_blocks = 1
+
+    [train]
+    negatives = "in_batch"    # required: see check_finetune
+    finetune_lr = 1e-5
 """
 
 from __future__ import annotations
