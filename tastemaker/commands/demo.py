@@ -22,6 +22,8 @@ __all__ = ["demo_command", "demo_stages"]
 
 #: Where the demo writes the bundled sample catalogue when no catalogue is given.
 SAMPLE_DIR = "sample-catalog"
+#: The exit code Typer gives a command stopped by Ctrl-C.
+_INTERRUPTED = 130
 
 
 def demo_stages(
@@ -92,5 +94,7 @@ def demo_command(
             code = root.main(args, prog_name="tastemaker", standalone_mode=False)
         except typer.TyperException as exc:  # a usage error: a bug in demo_stages
             raise DataError(f"demo stage `{shlex.join(stage)}`: {exc}") from exc
+        if stage == ["serve"] and code == _INTERRUPTED:  # Ctrl-C: how serving ends
+            return
         if isinstance(code, int) and code != 0:  # the stage printed its own error line
             raise DataError(f"demo stopped at stage {number}: `tastemaker {shlex.join(stage)}`")
