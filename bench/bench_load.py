@@ -28,6 +28,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -112,9 +113,9 @@ async def load(
     """Open loop: request i is due at start + i/rate whatever the earlier ones are doing; its
     latency runs from when it was due, so waiting for a free connection counts. The wire time
     runs from writing the request to reading its last byte: the server's latency without the
-    generator's own lateness (its timers wake up to a millisecond after the due time, and it
-    shares the two cores with the server). ``sent`` holds every target sent to this server so
-    far: a repeated one is answered from the server's result cache, with no search."""
+    generator's own lateness (it shares the two cores with the server). ``sent`` holds every
+    target sent to this server so far: a repeated one is answered from the server's result
+    cache, with no search."""
     pool: asyncio.Queue[_Connection] = asyncio.Queue()
     for _ in range(64):
         pool.put_nowait(await _Connection.open(port))
@@ -140,17 +141,36 @@ async def load(
             pool.put_nowait(await _Connection.open(port))
         latencies.append((time.perf_counter() - due) * 1000)
 
-    tasks = []
-    start = time.perf_counter()
-    for i, (user, chosen) in enumerate(_requests(users, rate, int(rate * seconds))):
-        due = start + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        target = f"/api/users/{user}/recommendations?{urlencode({'k': 10, **chosen})}"
+    targets = [
+        f"/api/users/{user}/recommendations?{urlencode({'k': 10, **chosen})}"
+        for user, chosen in _requests(users, rate, int(rate * seconds))
+    ]
+    loop = asyncio.get_running_loop()
+    tasks: list[asyncio.Task[None]] = []
+    all_sent = asyncio.Event()
+
+    def fire(target: str, due: float) -> None:
         tasks.append(asyncio.create_task(one(target, due, target in sent)))
         sent.add(target)
+        if len(tasks) == len(targets):
+            all_sent.set()
+
+    def pace(start: float) -> None:
+        # The clock runs in a thread: time.sleep wakes within tens of microseconds of the due
+        # time, while the event loop's timers round up to the next millisecond.
+        for i, target in enumerate(targets):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            loop.call_soon_threadsafe(fire, target, due)
+
+    start = time.perf_counter()
+    pacer = threading.Thread(target=pace, args=(start,), daemon=True)
+    pacer.start()
+    await all_sent.wait()
     await asyncio.gather(*tasks)
+    pacer.join()
     elapsed = time.perf_counter() - start
     while not pool.empty():
         pool.get_nowait().close()
