@@ -37,6 +37,7 @@ from tastemaker.service.runtime import Matrix, category_mask, unit
 from tastemaker.store.users import UserProfile
 
 if TYPE_CHECKING:
+    from tastemaker.embed import TextEncoder
     from tastemaker.model.export import ServingModel
     from tastemaker.model.foldin import UserEncoder
     from tastemaker.service.deps import ServiceState
@@ -216,14 +217,31 @@ def load_two_tower_runtime(state: ServiceState) -> TwoTowerRuntime | None:
 
 def _text_encoder(spec: str, state: ServiceState) -> TextVectors | None:
     """The model's text encoder through the store's embedding cache (None for ``'none'``):
-    catalogue texts embedded by ``embed items`` are read back, not encoded again.
+    catalogue texts embedded by ``embed items`` are read back, not encoded again."""
+    if spec == "none":
+        return None
+    from tastemaker.embed import get_text_encoder
+
+    return _cached_on_first_use(lambda: get_text_encoder(spec), state)
+
+
+def _tuned_text(model: ServingModel, state: ServiceState) -> TextVectors | None:
+    """The model's fine-tuned text tower (frozen CLIP prefix + its trained blocks) through the
+    store's embedding cache; None for a model without tuned blocks."""
+    if model.text_tail is None:
+        return None
+    from tastemaker.model.text_prefix import tuned_encoder
+
+    return _cached_on_first_use(lambda: tuned_encoder(model), state)
+
+
+def _cached_on_first_use(load: Callable[[], TextEncoder], state: ServiceState) -> TextVectors:
+    """Texts → vectors through ``load()``'s encoder and the store's embedding cache.
 
     The encoder is loaded on first use, not at start-up: a service whose saved index still
     fits the catalogue needs it only for onboarding free text and admin-added items.
     """
-    if spec == "none":
-        return None
-    from tastemaker.embed import TextEncoder, encode_cached, get_text_encoder
+    from tastemaker.embed import encode_cached
 
     loaded: list[TextEncoder] = []
     lock = threading.Lock()
@@ -231,28 +249,7 @@ def _text_encoder(spec: str, state: ServiceState) -> TextVectors | None:
     def encode(texts: Sequence[str]) -> Matrix:
         with lock:  # the first calls may come from two worker threads at once
             if not loaded:
-                loaded.append(get_text_encoder(spec))
-        return encode_cached(state.store, loaded[0], texts)
-
-    return encode
-
-
-def _tuned_text(model: ServingModel, state: ServiceState) -> TextVectors | None:
-    """The model's fine-tuned text tower (frozen CLIP prefix + its trained blocks) through the
-    store's embedding cache, loaded on first use; None for a model without tuned blocks."""
-    if model.text_tail is None:
-        return None
-    from tastemaker.embed import TextEncoder, encode_cached
-
-    loaded: list[TextEncoder] = []
-    lock = threading.Lock()
-
-    def encode(texts: Sequence[str]) -> Matrix:
-        from tastemaker.model.text_prefix import tuned_encoder
-
-        with lock:
-            if not loaded:
-                loaded.append(tuned_encoder(model))
+                loaded.append(load())
         return encode_cached(state.store, loaded[0], texts)
 
     return encode
