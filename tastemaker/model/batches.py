@@ -3,7 +3,10 @@
 A training example is a user with a random share of their positives held out as *targets*;
 the rest of their ratings is the *history* the user tower reads. So the model learns to
 predict items a user rated from the other items they rated — exactly what it does for a new
-user at serving time (fold-in), and for a known user at evaluation time.
+user at serving time (fold-in), and for a known user at evaluation time. With
+``history_targets`` the history's positives are targets too (a denoising objective, as in
+Mult-DAE, Liang et al. 2018): every positive is predicted, from a history that misses a random
+share of them.
 """
 
 from __future__ import annotations
@@ -91,8 +94,11 @@ def sample_batch(
     target_fraction: float,
     history_length: int,
     rng: np.random.Generator,
+    history_targets: bool = False,
 ) -> Batch:
-    """Draw targets (each positive with probability ``target_fraction``) and histories."""
+    """Draw held-out targets (each positive with probability ``target_fraction``) and the
+    histories (the rest). ``history_targets``: every positive is a target, held out or not,
+    and only the non-positive ratings are known items outside the targets."""
     rows, entries = table.entries(users)
     target = table.positive[entries] & (rng.random(len(entries)) < target_fraction)
     readable = ~target & (table.weights[entries] != 0)
@@ -104,6 +110,8 @@ def sample_batch(
         starts = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(users)))[:-1]])
         rank[order] = np.arange(len(entries)) - starts[rows[order]]
         readable &= rank < history_length
+    if history_targets:
+        target = table.positive[entries]
     hist_items, hist_weights = padded(
         rows[readable], table.items[entries[readable]], table.weights[entries[readable]], len(users)
     )

@@ -170,6 +170,16 @@ class TrainConfig(RunConfig):
         description="Share of a user's positives held out as targets in each step; the rest "
         "(and the non-positive ratings) are the history the user tower reads.",
     )
+    history_targets: bool = Field(
+        default=False,
+        description="The history's positives are targets too (a denoising objective): each "
+        "step predicts every positive from a history missing target_fraction of them.",
+    )
+    per_target_softmax: bool = Field(
+        default=False,
+        description="Each target competes only with its user's negatives (the user's other "
+        "targets masked out of its softmax) instead of sharing one softmax with them.",
+    )
     retrieval_weight: float = Field(default=1.0, ge=0.0)
     rating_weight: float = Field(default=0.1, ge=0.0, description="Weight of the rating MSE.")
     eval_every: int = Field(default=150, ge=1, description="Steps between validations.")

@@ -31,6 +31,7 @@ def retrieval_loss(
     log_q: Tensor | None = None,
     exclude: tuple[Tensor, Tensor] | None = None,
     row_weights: Tensor | None = None,
+    per_target: bool = False,
 ) -> Tensor:
     """Multi-target softmax cross-entropy over candidates.
 
@@ -39,19 +40,24 @@ def retrieval_loss(
     ``log_q``: ``[C]`` log sampling probability of each candidate, subtracted from its logit;
     ``exclude``: ``(rows, cols)`` cells masked out of the softmax (the user's other known
     items, which are neither targets nor negatives). Rows without a target do not count;
-    ``row_weights`` ``[B]`` (default all 1) weighs each row's mean in the batch's mean.
+    ``row_weights`` ``[B]`` (default all 1) weighs each row's mean in the batch's mean;
+    ``per_target``: each target's softmax holds it and its row's negatives only (see the
+    module docstring).
     """
     if log_q is not None:
         logits = logits - log_q
+    masked = torch.tensor(_MASKED, dtype=logits.dtype)
     if exclude is not None and exclude[0].numel():
-        logits = logits.index_put(exclude, torch.tensor(_MASKED, dtype=logits.dtype))
-    log_probs = functional.log_softmax(logits, dim=1)
+        logits = logits.index_put(exclude, masked)
     rows, cols = targets
-    per_target = log_probs[rows, cols]  # [T]
+    if per_target:
+        # log(e^t / (e^t + Σ negatives)) = -softplus(logsumexp(negatives) - t): [T]
+        negatives = torch.logsumexp(logits.index_put((rows, cols), masked), dim=1)  # [B]
+        log_p = -functional.softplus(negatives[rows] - logits[rows, cols])
+    else:
+        log_p = functional.log_softmax(logits, dim=1)[rows, cols]  # [T]
     batch = logits.shape[0]
-    sums = torch.zeros(batch, dtype=logits.dtype, device=logits.device).index_add(
-        0, rows, per_target
-    )
+    sums = torch.zeros(batch, dtype=logits.dtype, device=logits.device).index_add(0, rows, log_p)
     counts = torch.bincount(rows, minlength=batch).to(logits.dtype)
     has = counts > 0
     if not bool(has.any()):

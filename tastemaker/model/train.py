@@ -156,6 +156,7 @@ def _step_loss(
         logits,
         (target_rows, torch.from_numpy(target_cols)),
         log_q=correction,
+        per_target=config.per_target_softmax,
         exclude=(
             torch.from_numpy(batch.known_rows[is_candidate]),
             torch.from_numpy(known_cols[is_candidate]),
@@ -272,6 +273,7 @@ def _train(
             target_fraction=config.target_fraction,
             history_length=model_config.history_length,
             rng=rng,
+            history_targets=config.history_targets,
         )
         # A small batch can draw no positive as a target: nothing to learn from this step
         # (and an empty softmax), so it is skipped; the validation cadence still advances.

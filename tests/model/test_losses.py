@@ -63,6 +63,39 @@ def test_gradients_flow_to_the_logits() -> None:
     assert float(logits.grad[0, 1]) < 0.0 < float(logits.grad[0, 0])
 
 
+def test_per_target_softmax_masks_the_rows_other_targets() -> None:
+    logits = torch.tensor([[2.0, 1.0, 0.0, -1.0]])
+    loss = retrieval_loss(logits, _targets([0, 0], [0, 1]), per_target=True)
+    negatives = math.exp(0.0) + math.exp(-1.0)
+    first = -(2.0 - math.log(math.exp(2.0) + negatives))
+    second = -(1.0 - math.log(math.exp(1.0) + negatives))
+    assert float(loss) == pytest.approx((first + second) / 2, rel=1e-6)
+
+
+def test_per_target_softmax_is_the_shared_one_for_a_single_target() -> None:
+    logits = torch.tensor([[0.3, 1.0, -2.0], [1.5, 0.0, 0.2]])
+    targets, exclude = _targets([0, 1], [1, 2]), _targets([1], [0])
+    shared = retrieval_loss(logits, targets, exclude=exclude)
+    alone = retrieval_loss(logits, targets, exclude=exclude, per_target=True)
+    assert float(alone) == pytest.approx(float(shared), rel=1e-6)
+
+
+def test_per_target_softmax_never_pushes_a_target_down() -> None:
+    # Shared: a confident target holds more than 1/T of the mass and is pushed down for its
+    # sibling; per target, both are only pushed up (and the negatives down).
+    grads = []
+    for per_target in (False, True):
+        logits = torch.tensor([[5.0, 0.0, 0.0, 0.0]], requires_grad=True)
+        loss = retrieval_loss(logits, _targets([0, 0], [0, 1]), per_target=per_target)
+        loss.backward()  # type: ignore[no-untyped-call]
+        assert logits.grad is not None
+        grads.append(logits.grad[0])
+    shared, alone = grads
+    assert float(shared[0]) > 0.0 > float(shared[1])
+    assert max(float(alone[0]), float(alone[1])) < 0.0
+    assert min(float(alone[2]), float(alone[3])) > 0.0
+
+
 def test_temperature_divides_the_cosine_but_not_the_bias() -> None:
     users = torch.tensor([[1.0, 0.0]])
     items = torch.tensor([[1.0, 0.0], [0.0, 1.0]])

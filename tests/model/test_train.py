@@ -13,10 +13,11 @@ import torch
 from tastemaker.embed.clip import ClipComponents
 from tastemaker.errors import ConfigError, DataError
 from tastemaker.model.batches import UserRows, sample_batch, validation_split
+from tastemaker.model.data import from_dataset
 from tastemaker.model.text_prefix import PrefixCache
 from tastemaker.model.train import TrainProgress, TrainResult, score_users, train
 from tests.model.clip_helpers import TUNED, TUNED_TRAIN, clip_data, random_clip
-from tests.model.helpers import COLOURS, MODEL, TRAIN, tiny_data
+from tests.model.helpers import COLOURS, MODEL, TRAIN, tiny_data, tiny_dataset
 
 
 def test_one_epoch_smoke_train() -> None:
@@ -102,6 +103,35 @@ def test_batches_hold_targets_out_of_the_history() -> None:
         assert not history & targets
         assert history <= known
         assert not known & targets
+
+
+def test_history_targets_make_every_positive_a_target() -> None:
+    data = from_dataset(tiny_dataset(), positive_min_rating=4.0)  # the 1-star rows are not
+    rows = UserRows.of(data)
+    batch = sample_batch(
+        rows,
+        np.arange(6),
+        target_fraction=0.3,
+        history_length=100,
+        history_targets=True,
+        rng=np.random.default_rng(0),
+    )
+    for row in range(6):
+        history = set(batch.history_items[row][batch.history_weights[row] != 0].tolist())
+        targets = set(batch.target_items[batch.target_rows == row].tolist())
+        known = set(batch.known_items[batch.known_rows == row].tolist())
+        mine = data.users == row
+        assert targets == set(data.items[mine & data.positive].tolist())
+        assert known == set(data.items[mine & ~data.positive].tolist())
+        assert history < targets  # a share of the positives is held out of the history
+
+
+def test_history_targets_with_a_per_target_softmax_train() -> None:
+    config = TRAIN.model_copy(
+        update={"history_targets": True, "per_target_softmax": True, "max_steps": 6}
+    )
+    result = train(tiny_data(), MODEL, config)
+    assert all(math.isfinite(c["loss"]) for c in result.curve)
 
 
 def test_validation_slice_keeps_a_positive_for_each_user() -> None:
