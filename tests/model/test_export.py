@@ -17,7 +17,7 @@ from tastemaker.model.foldin import fold_in_items, user_vector
 from tastemaker.model.text_prefix import tuned_encoder
 from tastemaker.model.towers import ItemInputs
 from tastemaker.model.train import TrainResult, score_users, train
-from tests.model.clip_helpers import TUNED, TUNED_TRAIN, clip_data, random_clip
+from tests.model.clip_helpers import clip_data, random_clip
 from tests.model.helpers import (
     MODEL,
     TRAIN,
@@ -100,16 +100,7 @@ def test_an_incomplete_folder_is_a_clear_error(trained: TrainResult, tmp_path: P
 
 
 # A model with fine-tuned CLIP text blocks (random weights, the real ViT-B/32 text shape).
-
-
-@pytest.fixture(scope="module")
-def clip() -> ClipComponents:
-    return random_clip()
-
-
-@pytest.fixture(scope="module")
-def tuned(clip: ClipComponents) -> TrainResult:
-    return train(clip_data(clip), TUNED, TUNED_TRAIN, clip=clip)
+# The `clip` and `tuned` fixtures come from conftest.py.
 
 
 def test_a_fine_tuned_export_round_trips_with_folded_in_items(

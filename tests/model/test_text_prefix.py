@@ -16,11 +16,6 @@ from tests.model.clip_helpers import random_clip
 TEXTS = ["a red shirt", "navy blue jeans for men, slim fit, machine washable", "watch", "x"]
 
 
-@pytest.fixture(scope="module")
-def clip() -> ClipComponents:
-    return random_clip()
-
-
 def test_an_untrained_tail_gives_the_frozen_encoders_vectors(clip: ClipComponents) -> None:
     frozen = ClipTextEncoder(clip).encode_texts(TEXTS)
     exact = TextPrefix(clip, 2, dtype=torch.float32)

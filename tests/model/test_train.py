@@ -16,7 +16,7 @@ from tastemaker.model.batches import UserRows, sample_batch, validation_split
 from tastemaker.model.data import from_dataset
 from tastemaker.model.text_prefix import PrefixCache
 from tastemaker.model.train import TrainProgress, TrainResult, score_users, train
-from tests.model.clip_helpers import TUNED, TUNED_TRAIN, clip_data, random_clip
+from tests.model.clip_helpers import TUNED, TUNED_TRAIN, clip_data
 from tests.model.helpers import COLOURS, MODEL, TRAIN, tiny_data, tiny_dataset
 
 
@@ -156,17 +156,8 @@ def test_steps_that_draw_no_target_are_skipped(negatives: str) -> None:
     assert all(math.isfinite(p.detach().sum().item()) for p in result.model.parameters())
 
 
-# Fine-tuning CLIP's last text blocks (random weights, the real ViT-B/32 text shape).
-
-
-@pytest.fixture(scope="module")
-def clip() -> ClipComponents:
-    return random_clip()
-
-
-@pytest.fixture(scope="module")
-def tuned(clip: ClipComponents) -> TrainResult:
-    return train(clip_data(clip), TUNED, TUNED_TRAIN, clip=clip)
+# Fine-tuning the last text blocks of CLIP (random weights, the real ViT-B/32 text shape).
+# The `clip` and `tuned` fixtures come from conftest.py.
 
 
 def test_a_one_epoch_fine_tune_trains_validates_and_caches_prefixes(
