@@ -6,6 +6,12 @@ among ``C`` candidate columns, and the loss is the mean over users of the mean o
 targets of ``-log softmax(logits)[target]``. Each user weighs the same however many targets it
 has, which keeps light users from being drowned out by heavy ones.
 
+In that shared softmax a user's other targets sit in each target's denominator, as negatives,
+though they are positives. With ``per_target`` each target competes only with its row's
+negatives instead (its row's other targets masked out), as in multi-positive contrastive
+losses: ``-log(e^t / (e^t + Σ_negatives e^n))``. On ML-100K it helped only together with
+``history_targets`` (every positive a target; see :mod:`tastemaker.model.recommender`).
+
 With sampled candidates (in-batch negatives: the batch's own targets), popular items are
 candidates far more often than rare ones, and the model learns to push them down; subtracting
 ``log q(item)`` (the item's sampling probability) from its logit removes that bias (Yi et al.
