@@ -31,6 +31,10 @@ steps, item ids. (An earlier snapshot of ~900 ratings, 57 validation positives, 
 no-ids first, 0.052 vs 0.038: at that size the figures are noise.) In-batch negatives scored
 0.000 there: they never push down the 44k items nobody rated, whose random id embeddings
 then fill the top 10, while the full softmax does, at ~0.3-0.5 s a step over 44k items.
+On 4,800 ratings by 80 personas (263 validation positives), making every positive a target,
+each against the unrated items only (``--history-targets --per-target-softmax``, the options
+ML-100K validated), raised validation Recall@10 from 0.1351 to 0.1570 (NDCG@10 0.1055 ->
+0.1228; popularity 0.0760): hence they are on by default.
 Prints the tables and, as its last line, one JSON object.
 """
 
@@ -246,6 +250,19 @@ def main() -> None:
     parser.add_argument("--models", default="", help="Comma-separated subset (default all).")
     parser.add_argument("--no-fold-in", action="store_true", help="Skip the fold-in check.")
     parser.add_argument("--no-item-ids", action="store_true", help="No per-item embeddings.")
+    # Both on by default: chosen on the validation split (see the module docstring).
+    parser.add_argument(
+        "--history-targets",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Every positive a target (train.history_targets).",
+    )
+    parser.add_argument(
+        "--per-target-softmax",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Each target against unrated items only (train.per_target_softmax).",
+    )
     args = parser.parse_args()
 
     collected = None
@@ -278,6 +295,8 @@ def main() -> None:
         negatives=args.negatives,
         temperature=args.temperature,
         max_steps=args.max_steps,
+        history_targets=args.history_targets,
+        per_target_softmax=args.per_target_softmax,
     )
     vectors = data.item_features.text
     assert vectors is not None  # MiniLM vectors from the store's cache
