@@ -180,6 +180,14 @@ class TrainConfig(RunConfig):
         description="Each target competes only with its user's negatives (the user's other "
         "targets masked out of its softmax) instead of sharing one softmax with them.",
     )
+    profile_dropout: float = Field(
+        default=0.0,
+        ge=0.0,
+        lt=1.0,
+        description="Share of users per step whose attributes and text are hidden, so the "
+        "user tower also learns to work from the history alone, as it must for a shopper "
+        "onboarded from liked items (feature dropout for cold start, as in DropoutNet).",
+    )
     retrieval_weight: float = Field(default=1.0, ge=0.0)
     rating_weight: float = Field(default=0.1, ge=0.0, description="Weight of the rating MSE.")
     eval_every: int = Field(default=150, ge=1, description="Steps between validations.")

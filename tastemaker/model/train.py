@@ -138,7 +138,10 @@ def _step_loss(
         history_rows = torch.from_numpy(np.searchsorted(touched, batch.history_items))
     vectors, bias = model.items(table)
     history = History(history_rows, torch.from_numpy(batch.history_weights))
-    users = model.users(torch.from_numpy(batch.users), history, vectors, table)
+    blank = None
+    if config.profile_dropout > 0.0:
+        blank = torch.rand(len(batch.users)) < config.profile_dropout
+    users = model.users(torch.from_numpy(batch.users), history, vectors, table, blank)
     target_rows = torch.from_numpy(batch.target_rows)
     if config.negatives == "full":
         candidates = np.arange(n_items)

@@ -124,12 +124,24 @@ class TwoTower(nn.Module):
         return vectors, bias
 
     def users(
-        self, users: Tensor, history: History, table_vectors: Tensor, table_rows: Tensor
+        self,
+        users: Tensor,
+        history: History,
+        table_vectors: Tensor,
+        table_rows: Tensor,
+        blank: Tensor | None = None,
     ) -> Tensor:
         """User vectors ``[B, dim]``; ``history`` indexes a table of items whose item-tower
-        vectors are ``table_vectors [n, dim]`` and catalogue rows ``table_rows [n]``."""
+        vectors are ``table_vectors [n, dim]`` and catalogue rows ``table_rows [n]``.
+        ``blank`` (bool ``[B]``) hides those users' attributes and text: their tower reads
+        what it reads for a shopper folded in from items alone (no tokens, a zero text)."""
         keys = self.user_tower.keys(table_vectors, table_rows)
-        out: Tensor = self.user_tower(history, keys, self.user_inputs(users))
+        inputs = self.user_inputs(users)
+        if blank is not None:
+            hidden = blank[:, None]
+            text = None if inputs.text is None else inputs.text.masked_fill(hidden, 0.0)
+            inputs = UserInputs(tokens=inputs.tokens.masked_fill(hidden, 0), text=text)
+        out: Tensor = self.user_tower(history, keys, inputs)
         return out
 
     @torch.no_grad()

@@ -7,9 +7,10 @@ import pytest
 import torch
 
 from tastemaker.errors import DataError, NotFoundError
-from tastemaker.model.batches import UserRows
+from tastemaker.model.batches import UserRows, full_history
 from tastemaker.model.export import ServingModel, export_model, load_model
 from tastemaker.model.foldin import category_rows, fold_in_items, fold_in_user, user_vector
+from tastemaker.model.towers import History
 from tastemaker.model.train import TrainResult, train, user_vectors
 from tests.model.helpers import (
     COLOURS,
@@ -53,6 +54,32 @@ def test_fold_in_equals_the_tower_output_for_the_same_history(
             text_vector=user_text(data, user),
         )
         np.testing.assert_allclose(folded, towers[user], rtol=1e-5, atol=1e-6)
+
+
+def test_a_blanked_user_is_the_fold_in_from_items_alone(
+    trained: TrainResult, served: ServingModel
+) -> None:
+    # What training with profile_dropout shows the user tower for a hidden profile is what it
+    # meets at serving time for a shopper onboarded from liked and disliked items only.
+    data = tiny_data()
+    users = np.arange(data.n_users)
+    items, weights = full_history(UserRows.of(data), users)
+    vectors, _ = trained.model.items()
+    rows = torch.arange(vectors.shape[0])
+    history = History(torch.from_numpy(items), torch.from_numpy(weights))
+    with torch.no_grad():
+        blank = torch.ones(len(users), dtype=torch.bool)
+        towers = trained.model.users(torch.from_numpy(users), history, vectors, rows, blank)
+        shown = trained.model.users(torch.from_numpy(users), history, vectors, rows)
+    for user in users:
+        mine = data.users == user
+        folded = fold_in_user(
+            served,
+            liked=[served.item_ids[i] for i in data.items[mine & (data.weights > 0)]],
+            disliked=[served.item_ids[i] for i in data.items[mine & (data.weights < 0)]],
+        )
+        np.testing.assert_allclose(folded, towers[user].numpy(), rtol=1e-5, atol=1e-6)
+    assert not torch.allclose(towers, shown)  # the profile did count when shown
 
 
 def test_a_folded_in_user_gets_their_colour(served: ServingModel) -> None:

@@ -134,6 +134,15 @@ def test_history_targets_with_a_per_target_softmax_train() -> None:
     assert all(math.isfinite(c["loss"]) for c in result.curve)
 
 
+def test_profile_dropout_trains_and_leaves_the_default_run_unchanged() -> None:
+    dropped = train(tiny_data(), MODEL, TRAIN.model_copy(update={"profile_dropout": 0.5}))
+    assert all(math.isfinite(c["loss"]) for c in dropped.curve)
+    plain = train(tiny_data(), MODEL, TRAIN)
+    again = train(tiny_data(), MODEL, TRAIN.model_copy(update={"profile_dropout": 0.0}))
+    assert [c["loss"] for c in plain.curve] == [c["loss"] for c in again.curve]
+    assert [c["loss"] for c in dropped.curve] != [c["loss"] for c in plain.curve]
+
+
 def test_validation_slice_keeps_a_positive_for_each_user() -> None:
     data = tiny_data()
     held, users = validation_split(data, user_share=0.5, fraction=0.9, seed=3)
