@@ -34,11 +34,11 @@ from tastemaker.embed._torch import (
 from tastemaker.embed.protocol import Vectors
 from tastemaker.errors import EncoderError
 
-__all__ = ["ClipComponents", "ClipImageEncoder", "ClipTextEncoder"]
+__all__ = ["LEGACY_EOS", "ClipComponents", "ClipImageEncoder", "ClipTextEncoder"]
 
 #: Before transformers PR #24773 CLIP configs carried ``eos_token_id = 2`` and pooled at the
 #: highest token id instead; such checkpoints still exist and need no tokenizer check.
-_LEGACY_EOS = 2
+LEGACY_EOS = 2
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class ClipTextEncoder:
         if not isinstance(text_config, CLIPTextConfig):
             raise EncoderError(f"CLIP {components.name}: the model has no text config")
         eos = text_config.eos_token_id
-        if eos != _LEGACY_EOS and components.tokenizer.eos_token_id != eos:
+        if eos != LEGACY_EOS and components.tokenizer.eos_token_id != eos:
             raise EncoderError(
                 f"CLIP {components.name}: the tokenizer's end-of-text id "
                 f"{components.tokenizer.eos_token_id} differs from the model's eos_token_id "
@@ -166,7 +166,7 @@ class ClipTextEncoder:
             return_tensors="pt",
         )
         input_ids = batch["input_ids"].to(self._model.device)  # [b, tokens]
-        if self._eos != _LEGACY_EOS and not bool((input_ids == self._eos).any(dim=1).all()):
+        if self._eos != LEGACY_EOS and not bool((input_ids == self._eos).any(dim=1).all()):
             raise EncoderError(f"{self._id}: the tokenizer dropped the end-of-text token")
         # The towers are called directly (not get_text_features) because that method's return
         # type changed between transformers 4 (a tensor) and 5 (a model output).

@@ -28,16 +28,13 @@ from torch.nn.utils.rnn import pad_sequence
 from transformers import CLIPTextConfig
 
 from tastemaker.embed._torch import by_length
-from tastemaker.embed.clip import ClipComponents, ClipTextEncoder
+from tastemaker.embed.clip import LEGACY_EOS, ClipComponents, ClipTextEncoder
 from tastemaker.embed.protocol import Vectors
 from tastemaker.errors import EncoderError
 from tastemaker.model.export import ServingModel
 from tastemaker.model.text_tower import ClipBlock, TailSpec, TextTail
 
 __all__ = ["PrefixCache", "TextPrefix", "TunedTextEncoder", "padded_states", "tuned_encoder"]
-
-#: Legacy CLIP configs (before transformers PR #24773) pool at the highest token id instead.
-_LEGACY_EOS = 2
 
 
 def padded_states(states: Sequence[Tensor]) -> tuple[Tensor, Tensor]:
@@ -113,7 +110,7 @@ class TextPrefix:
         out: list[list[int]] = []
         for text, ids in zip(texts, encoded["input_ids"], strict=True):
             ids = [int(i) for i in ids]
-            if self._eos == _LEGACY_EOS:
+            if self._eos == LEGACY_EOS:
                 end = int(np.argmax(ids))
             elif self._eos in ids:
                 end = ids.index(self._eos)

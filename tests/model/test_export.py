@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,8 @@ import torch
 from tastemaker.embed.clip import ClipComponents, ClipTextEncoder
 from tastemaker.errors import DataError, EncoderError, NotFoundError
 from tastemaker.model.batches import UserRows
-from tastemaker.model.export import export_model, latest_version, load_model
+from tastemaker.model.data import TrainingData
+from tastemaker.model.export import ServingModel, export_model, latest_version, load_model
 from tastemaker.model.foldin import fold_in_items, user_vector
 from tastemaker.model.text_prefix import tuned_encoder
 from tastemaker.model.towers import ItemInputs
@@ -48,12 +50,11 @@ def test_export_writes_a_complete_versioned_folder(trained: TrainResult, tmp_pat
     assert not list(tmp_path.glob(".*"))  # no staging folder left behind
 
 
-def test_round_trip_gives_identical_scores(trained: TrainResult, tmp_path: Path) -> None:
-    data = tiny_data()
-    model = load_model(export_model(trained.model, tmp_path, metrics=trained.metrics))
-    rows = UserRows.of(data)
-    expected = score_users(trained.model, rows, np.arange(data.n_users))
-    for user in range(data.n_users):
+def assert_served_scores(
+    model: ServingModel, data: TrainingData, expected: np.ndarray, users: Iterable[int]
+) -> None:
+    """Each user's fold-in through the loaded ``model`` scores as ``expected[user]``."""
+    for user in users:
         mine = data.users == user
         vector = user_vector(
             model,
@@ -63,6 +64,14 @@ def test_round_trip_gives_identical_scores(trained: TrainResult, tmp_path: Path)
             text_vector=user_text(data, user),
         )
         np.testing.assert_allclose(model.scores(vector), expected[user], rtol=1e-5, atol=1e-5)
+
+
+def test_round_trip_gives_identical_scores(trained: TrainResult, tmp_path: Path) -> None:
+    data = tiny_data()
+    model = load_model(export_model(trained.model, tmp_path, metrics=trained.metrics))
+    rows = UserRows.of(data)
+    expected = score_users(trained.model, rows, np.arange(data.n_users))
+    assert_served_scores(model, data, expected, range(data.n_users))
     assert model.metrics["steps"] == trained.metrics["steps"]
 
 
@@ -119,16 +128,7 @@ def test_a_fine_tuned_export_round_trips_with_folded_in_items(
     np.testing.assert_array_equal(model.item_vectors, vectors)
     np.testing.assert_array_equal(model.item_bias, bias)
     expected = score_users(tuned.model, UserRows.of(data), np.arange(data.n_users))
-    for user in (0, 1, 2):
-        mine = data.users == user
-        vector = user_vector(
-            model,
-            data.items[mine],
-            data.weights[mine],
-            attributes=tiny_attributes(user),
-            text_vector=user_text(data, user),
-        )
-        np.testing.assert_allclose(model.scores(vector), expected[user], rtol=1e-5, atol=1e-5)
+    assert_served_scores(model, data, expected, (0, 1, 2))
     # an item folded in after training goes through the same tuned text tower
     items = tiny_dataset().items
     rows = [4, 7]
