@@ -25,6 +25,7 @@ from tastemaker import __version__
 from tastemaker.index import set_search_threads
 from tastemaker.service.catalog import CatalogView
 from tastemaker.service.deps import ServiceState
+from tastemaker.service.hotpath import RecommendationsHotPath
 from tastemaker.service.limits import BodySizeLimit
 from tastemaker.service.metrics import MetricsMiddleware
 from tastemaker.service.problems import install_problem_handlers
@@ -113,6 +114,8 @@ def create_app(
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    # Added first, so it runs innermost: inside the size limit, CORS and the metrics.
+    app.add_middleware(RecommendationsHotPath)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(
         CORSMiddleware,

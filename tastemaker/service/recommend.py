@@ -1,4 +1,5 @@
-"""Turning a query vector into recommendations with a short reason each."""
+"""Turning a query vector into recommendations with a short reason each, and a stored
+shopper's recommendations into the response body (shared by the route and the hot path)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,52 @@ import numpy.typing as npt
 
 from tastemaker.index import ItemFilter
 from tastemaker.service.catalog import CatalogView
+from tastemaker.service.deps import ServiceState
 from tastemaker.service.routes.catalog import public
 from tastemaker.service.runtime import Runtime
-from tastemaker.service.schemas import Recommendation
+from tastemaker.service.schemas import Recommendation, Recommendations
+from tastemaker.service.users import UserEntry
 from tastemaker.store.users import UserProfile
 
-__all__ = ["recommend"]
+__all__ = ["DEFAULT_K", "MAX_K", "recommend", "stored_user_recommendations"]
 
 #: Liked items compared with each result to explain it (the most recent ones).
 _EXPLAIN_WITH = 50
+#: How many items a recommendation route returns by default, and at most.
+DEFAULT_K = 12
+MAX_K = 100
+
+
+def stored_user_recommendations(
+    state: ServiceState,
+    user_id: str,
+    *,
+    k: int,
+    exclude_seen: bool,
+    item_filter: ItemFilter | None,
+) -> bytes:
+    """The JSON body of a stored shopper's recommendations, cached per (user version, model,
+    parameters). The cache holds the encoded JSON, so a repeated request skips the search,
+    validation and encoding. Raises NotReadyError without a model, NotFoundError for an
+    unknown user."""
+    runtime = state.require_runtime()
+    entry = state.users.get(user_id)
+    if entry.model_version != runtime.version:  # the model was reloaded since
+        vector = runtime.encode_users([entry.profile])[0]
+        entry = UserEntry(entry.id, entry.version, entry.profile, vector, runtime.version)
+        state.users.put(entry)
+    key = (user_id, entry.version, runtime.version, k, exclude_seen, item_filter)
+    cached = state.results.get(key)
+    if isinstance(cached, bytes):
+        return cached
+    items = recommend(
+        runtime, state.catalog, entry.vector, entry.profile, k=k, item_filter=item_filter,
+        exclude=entry.seen if exclude_seen else (),
+    )  # fmt: skip
+    result = Recommendations(user_id=user_id, model_version=runtime.version, items=items)
+    body = result.model_dump_json().encode()
+    state.results.put(key, body)
+    return body
 
 
 def recommend(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from tastemaker.errors import DataError, NotFoundError
 from tastemaker.index import ItemFilter
 from tastemaker.service.deps import CatalogDep, FiltersDep, StateDep
-from tastemaker.service.recommend import recommend
+from tastemaker.service.recommend import DEFAULT_K, MAX_K, recommend, stored_user_recommendations
 from tastemaker.service.schemas import (
     FeedbackIn,
     FeedbackOut,
@@ -24,7 +24,7 @@ from tastemaker.store.users import UserProfile, create_user, record_feedback
 
 router = APIRouter(prefix="/api", tags=["recommendations"])
 
-K = Annotated[int, Query(ge=1, le=100, description="How many items.")]
+K = Annotated[int, Query(ge=1, le=MAX_K, description="How many items.")]
 
 
 def _item_filter(filters: dict[str, list[str]]) -> ItemFilter | None:
@@ -51,6 +51,9 @@ async def create_user_route(body: Onboarding, state: StateDep) -> UserCreated:
 # Search routes are ``async``: they run on the event-loop thread, where start-up limited FAISS
 # to one OpenMP thread (the limit is per thread; in the worker pool FAISS would use every core
 # and a 1 ms search took 13 ms under load). A search is short enough not to stall the loop.
+# Well-formed requests to this route are answered by :mod:`tastemaker.service.hotpath` before
+# FastAPI's routing and parameter machinery; this route documents it, validates everything
+# else and answers with the same bytes (:func:`stored_user_recommendations`).
 @router.get(
     "/users/{user_id}/recommendations",
     operation_id="getUserRecommendations",
@@ -60,31 +63,14 @@ async def user_recommendations(
     user_id: str,
     state: StateDep,
     *,
-    k: K = 12,
+    k: K = DEFAULT_K,
     exclude_seen: bool = True,
     filters: FiltersDep,
 ) -> Response:
     """Recommendations for a stored shopper, cached per (user version, model, parameters)."""
-    # The cache holds the encoded JSON, so a repeated request skips validation and encoding
-    # too (``response_model`` still documents the body).
-    runtime = state.require_runtime()
-    entry = state.users.get(user_id)
-    if entry.model_version != runtime.version:  # the model was reloaded since
-        vector = runtime.encode_users([entry.profile])[0]
-        entry = UserEntry(entry.id, entry.version, entry.profile, vector, runtime.version)
-        state.users.put(entry)
-    item_filter = _item_filter(filters)
-    key = (user_id, entry.version, runtime.version, k, exclude_seen, item_filter)
-    cached = state.results.get(key)
-    if isinstance(cached, bytes):
-        return Response(cached, media_type="application/json")
-    items = recommend(
-        runtime, state.catalog, entry.vector, entry.profile, k=k, item_filter=item_filter,
-        exclude=entry.seen if exclude_seen else (),
-    )  # fmt: skip
-    result = Recommendations(user_id=user_id, model_version=runtime.version, items=items)
-    body = result.model_dump_json().encode()
-    state.results.put(key, body)
+    body = stored_user_recommendations(
+        state, user_id, k=k, exclude_seen=exclude_seen, item_filter=_item_filter(filters)
+    )
     return Response(body, media_type="application/json")
 
 
@@ -93,7 +79,7 @@ async def stateless_recommendations(
     body: Onboarding,
     state: StateDep,
     *,
-    k: K = 12,
+    k: K = DEFAULT_K,
     exclude_seen: bool = True,
     filters: FiltersDep,
 ) -> Recommendations:
@@ -122,7 +108,7 @@ async def give_feedback(user_id: str, body: FeedbackIn, state: StateDep) -> Feed
 
 
 @router.get("/items/{item_id}/similar", operation_id="getSimilarItems")
-async def similar_items(item_id: str, state: StateDep, k: K = 12) -> Recommendations:
+async def similar_items(item_id: str, state: StateDep, k: K = DEFAULT_K) -> Recommendations:
     """Items nearest to this one in the model's item space."""
     runtime = state.require_runtime()
     if item_id not in runtime.retriever or item_id not in state.catalog:
