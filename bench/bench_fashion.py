@@ -18,7 +18,8 @@ Protocol (printed with the figures):
 * popularity and item_knn_content (cosine of the same MiniLM item vectors, 100 neighbours),
   each fitted on the training positives (``*_all``: on every training rating, shown too, so
   the baselines are judged by their better input, not one picked for them);
-* fold-in: 16 held-out personas (8 per gender, seeded) with 5 liked training-side items each.
+* fold-in: 16 held-out personas (8 per gender, seeded) with 5 liked training-side items each,
+  in ``--groups`` disjoint groups (3 by default; the figures are pooled over all of them).
   Model A is trained without them and folds each in from the 5 liked items through the
   exported model (``fold_in_user``); model B is trained with them, their history being those
   5 items. Both rank for the rest of their positives; same seed, same settings. Model B also
@@ -214,13 +215,15 @@ def positives(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["rating"] >= POSITIVE]
 
 
-def fold_in_split(
-    ratings: pd.DataFrame, split: Split, features: FeatureTable, seed: int
-) -> tuple[Split, Ints]:
-    """Held-out users and the split both fold-in models are measured on (see module doc).
+def fold_in_splits(
+    ratings: pd.DataFrame, split: Split, features: FeatureTable, seed: int, groups: int
+) -> list[tuple[Split, Ints]]:
+    """Up to ``groups`` disjoint sets of held-out users, and the split each pair of fold-in
+    models is measured on (see module doc).
 
-    Eligible users have ≥ ``SEED_ITEMS`` training-side positives and another positive; an
-    equal number is drawn from each gender (the ``gender=…`` token of their features)."""
+    Eligible users have ≥ ``SEED_ITEMS`` training-side positives and another positive; each
+    group draws an equal number from each gender (the ``gender=…`` token of their features).
+    There are fewer groups when too few users are eligible."""
     rng = np.random.default_rng(seed)
     train_pos = positives(split.train)["user"].value_counts()
     all_pos = positives(ratings)["user"].value_counts()
@@ -230,8 +233,20 @@ def fold_in_split(
             gender = str(attributes(features, int(str(user))).get("gender", ""))
             by_gender.setdefault(gender, []).append(int(str(user)))
     share = HELD_OUT // max(1, len(by_gender))
-    chosen = [u for g in sorted(by_gender) for u in rng.permutation(sorted(by_gender[g]))[:share]]
-    held = np.sort(np.asarray(chosen, np.int64))
+    drawn = {g: rng.permutation(sorted(by_gender[g])) for g in sorted(by_gender)}
+    groups = min(groups, min((len(u) // share for u in drawn.values()), default=0))
+    out = []
+    for group in range(groups):
+        chosen = [u for g in drawn for u in drawn[g][group * share : (group + 1) * share]]
+        out.append(_held_out_split(ratings, split, np.sort(np.asarray(chosen, np.int64)), rng))
+    return out
+
+
+def _held_out_split(
+    ratings: pd.DataFrame, split: Split, held: Ints, rng: np.random.Generator
+) -> tuple[Split, Ints]:
+    """Model B's training part (the others' training rows plus ``SEED_ITEMS`` liked training
+    items per held-out user) and the test: the held-out users' other positives."""
     seed_rows = []
     for user in held:
         mine = positives(split.train)
@@ -273,6 +288,9 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=64)
     parser.add_argument("--models", default="", help="Comma-separated subset (default all).")
     parser.add_argument("--no-fold-in", action="store_true", help="Skip the fold-in check.")
+    parser.add_argument(
+        "--groups", type=int, default=3, help="Disjoint groups of held-out personas (fold-in)."
+    )
     parser.add_argument("--no-item-ids", action="store_true", help="No per-item embeddings.")
     # Both on by default: chosen on the validation split (see the module docstring).
     parser.add_argument(
@@ -282,6 +300,7 @@ def main() -> None:
         help="Every positive a target (train.history_targets).",
     )
     parser.add_argument("--profile-dropout", type=float, default=0.5, help="train.profile_dropout.")
+    parser.add_argument("--cold-start-items", type=int, default=0, help="train.cold_start_items.")
     parser.add_argument(
         "--per-target-softmax",
         action=argparse.BooleanOptionalAction,
@@ -323,6 +342,7 @@ def main() -> None:
         history_targets=args.history_targets,
         per_target_softmax=args.per_target_softmax,
         profile_dropout=args.profile_dropout,
+        cold_start_items=args.cold_start_items,
     )
     vectors = data.item_features.text
     assert vectors is not None  # MiniLM vectors from the store's cache
@@ -359,7 +379,9 @@ def main() -> None:
 
     fold_in: dict[str, object] = {}
     if not args.no_fold_in:
-        fold_in = run_fold_in(dataset, ratings, split, data, model_config, train_config, args.seed)
+        fold_in = run_fold_in(
+            dataset, ratings, split, data, model_config, train_config, args.seed, args.groups
+        )
     headline = report.headline()
     beats = "two_tower" in headline and all(
         headline["two_tower"]["recall_at_10"] > headline[name]["recall_at_10"]
@@ -387,47 +409,75 @@ def run_fold_in(
     model_config: ModelConfig,
     train_config: TrainConfig,
     seed: int,
+    groups: int,
 ) -> dict[str, object]:
-    """Model A folded in vs model B trained in (module docstring); prints the table."""
-    held_split, held = fold_in_split(ratings, split, data.user_features, seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        model_a = FoldedIn(data, model_config, train_config, held, Path(tmp))
-        fold_models: list[Recommender] = [
-            model_a,
-            FoldedIn(
-                data, model_config, train_config, held, Path(tmp), profile=True, trained=model_a
-            ),
-            named(StoreTwoTowerRecommender(data, model_config, train_config), "trained_in"),
-            named(
-                StoreTwoTowerRecommender(without_profiles(data, held), model_config, train_config),
-                "trained_in_items_only",
-            ),
-        ]
-        fold = evaluate_models(dataset, held_split, fold_models, k=10, sampled=False,
-                               progress=print)  # fmt: skip
-    print_table(f"fold-in of {len(held)} held-out personas from {SEED_ITEMS} liked items", fold)
-    by_name = {r.name: r.full["recall_at_10"] for r in fold.results}
-    folded, trained_in = by_name["fold_in"], by_name["trained_in"]
-    ratio = folded / trained_in if trained_in > 0 else float("nan")
-    profile = by_name["fold_in_profile"]
-    profile_ratio = profile / trained_in if trained_in > 0 else float("nan")
-    items_only = by_name["trained_in_items_only"]
-    items_ratio = folded / items_only if items_only > 0 else float("nan")
-    print(f"fold-in / trained-in Recall@10: {ratio:.3f} [target >= 0.8]; with attributes and "
-          f"persona text: {profile_ratio:.3f}; against a trained-in user that also has only "
-          f"the {SEED_ITEMS} items (no attributes or text): {items_ratio:.3f}")  # fmt: skip
+    """Model A folded in vs model B trained in (module docstring), once per group of held-out
+    users; prints each group's table and the figures pooled over all held-out users."""
+    pooled: dict[str, list[tuple[float, float, int]]] = {}
+    held_total, positives_total = 0, 0
+    for number, (held_split, held) in enumerate(
+        fold_in_splits(ratings, split, data.user_features, seed, groups), start=1
+    ):
+        with tempfile.TemporaryDirectory() as tmp:
+            model_a = FoldedIn(data, model_config, train_config, held, Path(tmp))
+            fold_models: list[Recommender] = [
+                model_a,
+                FoldedIn(
+                    data, model_config, train_config, held, Path(tmp), profile=True, trained=model_a
+                ),
+                named(StoreTwoTowerRecommender(data, model_config, train_config), "trained_in"),
+                named(
+                    StoreTwoTowerRecommender(
+                        without_profiles(data, held), model_config, train_config
+                    ),
+                    "trained_in_items_only",
+                ),
+            ]
+            fold = evaluate_models(dataset, held_split, fold_models, k=10, sampled=False,
+                                   progress=print)  # fmt: skip
+        print_table(f"fold-in group {number}: {len(held)} held-out personas, {SEED_ITEMS} liked "
+                    f"items each", fold)  # fmt: skip
+        for r in fold.results:
+            pooled.setdefault(r.name, []).append(
+                (r.full["recall_at_10"], r.full["ndcg_at_10"], int(r.full["users"]))
+            )
+        held_total += len(held)
+        positives_total += len(held_split.test)
+
+    def mean(name: str, column: int) -> float:
+        rows = pooled[name]
+        return sum(row[column] * row[2] for row in rows) / max(1, sum(row[2] for row in rows))
+
+    def ratio(a: float, b: float) -> float:
+        return a / b if b > 0 else float("nan")
+
+    recall = {name: mean(name, 0) for name in pooled}
+    ndcg = {name: mean(name, 1) for name in pooled}
+    print(f"\nfold-in pooled over {len(pooled['fold_in'])} groups, {held_total} held-out "
+          f"personas, {positives_total} test positives:")  # fmt: skip
+    for name in pooled:
+        print(f"  {name:<24} recall@10 {recall[name]:.4f}  ndcg@10 {ndcg[name]:.4f}")
+    folded, trained_in = recall["fold_in"], recall["trained_in"]
+    items_only, profile = recall["trained_in_items_only"], recall["fold_in_profile"]
+    print(f"fold-in / trained-in Recall@10: {ratio(folded, trained_in):.3f} [target >= 0.8]; "
+          f"with attributes and persona text: {ratio(profile, trained_in):.3f}; against a "
+          f"trained-in user that also has only the {SEED_ITEMS} items (no attributes or text): "
+          f"{ratio(folded, items_only):.3f}; NDCG@10 ratio "
+          f"{ratio(ndcg['fold_in'], ndcg['trained_in']):.3f}")  # fmt: skip
     return {
         "recall_folded": round(folded, 6),
         "recall_trained_in": round(trained_in, 6),
-        "ratio": round(ratio, 4),
+        "ratio": round(ratio(folded, trained_in), 4),
+        "ndcg_ratio": round(ratio(ndcg["fold_in"], ndcg["trained_in"]), 4),
         "recall_folded_profile": round(profile, 6),
-        "profile_ratio": round(profile_ratio, 4),
+        "profile_ratio": round(ratio(profile, trained_in), 4),
         "recall_trained_in_items_only": round(items_only, 6),
-        "items_only_ratio": round(items_ratio, 4),
-        "held_out": len(held),
+        "items_only_ratio": round(ratio(folded, items_only), 4),
+        "groups": len(pooled["fold_in"]),
+        "held_out": held_total,
         "liked_items": SEED_ITEMS,
-        "test_positives": len(held_split.test),
-        "ok": bool(ratio >= 0.8),
+        "test_positives": positives_total,
+        "ok": bool(ratio(folded, trained_in) >= 0.8),
     }
 
 

@@ -7,6 +7,10 @@ user at serving time (fold-in), and for a known user at evaluation time. With
 ``history_targets`` the history's positives are targets too (a denoising objective, as in
 Mult-DAE, Liang et al. 2018): every positive is predicted, from a history that misses a random
 share of them.
+
+A share of the rows can be drawn *blank* (``profile_dropout``): the user tower then reads no
+attributes or text for them, and with ``cold_start_items`` their history is cut to that many
+liked items — what a shopper onboarded from a few liked items gives the tower at serving time.
 """
 
 from __future__ import annotations
@@ -61,7 +65,8 @@ class Batch:
 
     ``history_items``/``history_weights``: ``[B, L]`` catalogue indices and weights (0 pads);
     ``target_rows``/``target_items``/``target_ratings``: ``[T]``; ``known_rows``/``known_items``:
-    ``[E]`` every other rated item of each row's user (masked out of the softmax).
+    ``[E]`` every other rated item of each row's user (masked out of the softmax); ``blank``:
+    ``[B]`` rows whose attributes and text the user tower must not read.
     """
 
     users: Ints
@@ -72,6 +77,19 @@ class Batch:
     target_ratings: Floats
     known_rows: Ints
     known_items: Ints
+    blank: Bools
+
+
+def _random_first(
+    keep: Bools, rows: Ints, n_rows: int, limit: int, rng: np.random.Generator
+) -> Bools:
+    """``keep`` narrowed to a random ``limit`` of each row's kept entries (grouped by row)."""
+    keys = np.where(keep, rng.random(len(keep)), np.inf)
+    order = np.lexsort((keys, rows))
+    rank = np.empty(len(keep), np.int64)
+    starts = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))[:-1]])
+    rank[order] = np.arange(len(keep)) - starts[rows[order]]
+    return keep & (rank < limit)
 
 
 def padded(rows: Ints, items: Ints, weights: Floats, n_rows: int) -> tuple[Ints, Floats]:
@@ -95,21 +113,28 @@ def sample_batch(
     history_length: int,
     rng: np.random.Generator,
     history_targets: bool = False,
+    profile_dropout: float = 0.0,
+    cold_start_items: int = 0,
 ) -> Batch:
     """Draw held-out targets (each positive with probability ``target_fraction``) and the
     histories (the rest). ``history_targets``: every positive is a target, held out or not,
-    and only the non-positive ratings are known items outside the targets."""
+    and only the non-positive ratings are known items outside the targets.
+
+    ``profile_dropout``: each row is blank with this probability; with ``cold_start_items``
+    a blank row's history keeps only that many of its (non-target) positives, no dislikes.
+    """
     rows, entries = table.entries(users)
     target = table.positive[entries] & (rng.random(len(entries)) < target_fraction)
     readable = ~target & (table.weights[entries] != 0)
     if history_length > 0:
-        # Keep a random ``history_length`` of each row's readable entries.
-        keys = np.where(readable, rng.random(len(entries)), np.inf)
-        order = np.lexsort((keys, rows))
-        rank = np.empty(len(entries), np.int64)
-        starts = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(users)))[:-1]])
-        rank[order] = np.arange(len(entries)) - starts[rows[order]]
-        readable &= rank < history_length
+        readable = _random_first(readable, rows, len(users), history_length, rng)
+    blank = np.zeros(len(users), np.bool_)
+    if profile_dropout > 0.0:  # no draw otherwise: the default run's stream stays the same
+        blank = rng.random(len(users)) < profile_dropout
+    if cold_start_items > 0 and blank.any():
+        liked = _random_first(readable & table.positive[entries], rows, len(users),
+                              cold_start_items, rng)  # fmt: skip
+        readable = np.where(blank[rows], liked, readable)
     if history_targets:
         target = table.positive[entries]
     hist_items, hist_weights = padded(
@@ -124,6 +149,7 @@ def sample_batch(
         target_ratings=table.ratings[entries[target]],
         known_rows=rows[~target],
         known_items=table.items[entries[~target]],
+        blank=blank,
     )
 
 

@@ -188,6 +188,13 @@ class TrainConfig(RunConfig):
         "user tower also learns to work from the history alone, as it must for a shopper "
         "onboarded from liked items (feature dropout for cold start, as in DropoutNet).",
     )
+    cold_start_items: int = Field(
+        default=0,
+        ge=0,
+        description="With profile_dropout: a hidden-profile user's history is also cut to this "
+        "many of their liked items (no dislikes), the input of a shopper onboarded from a few "
+        "liked items; 0 keeps their whole history.",
+    )
     retrieval_weight: float = Field(default=1.0, ge=0.0)
     rating_weight: float = Field(default=0.1, ge=0.0, description="Weight of the rating MSE.")
     eval_every: int = Field(default=150, ge=1, description="Steps between validations.")

@@ -138,9 +138,7 @@ def _step_loss(
         history_rows = torch.from_numpy(np.searchsorted(touched, batch.history_items))
     vectors, bias = model.items(table)
     history = History(history_rows, torch.from_numpy(batch.history_weights))
-    blank = None
-    if config.profile_dropout > 0.0:
-        blank = torch.rand(len(batch.users)) < config.profile_dropout
+    blank = torch.from_numpy(batch.blank) if batch.blank.any() else None
     users = model.users(torch.from_numpy(batch.users), history, vectors, table, blank)
     target_rows = torch.from_numpy(batch.target_rows)
     if config.negatives == "full":
@@ -277,6 +275,8 @@ def _train(
             history_length=model_config.history_length,
             rng=rng,
             history_targets=config.history_targets,
+            profile_dropout=config.profile_dropout,
+            cold_start_items=config.cold_start_items,
         )
         # A small batch can draw no positive as a target: nothing to learn from this step
         # (and an empty softmax), so it is skipped; the validation cadence still advances.

@@ -126,6 +126,33 @@ def test_history_targets_make_every_positive_a_target() -> None:
         assert history < targets  # a share of the positives is held out of the history
 
 
+def test_blank_rows_read_only_a_few_liked_items() -> None:
+    data = from_dataset(tiny_dataset(), positive_min_rating=4.0)  # the 1-star rows are dislikes
+    rows = UserRows.of(data)
+    users = np.arange(6)
+    common = {"target_fraction": 0.3, "history_length": 100}
+    plain = sample_batch(rows, users, rng=np.random.default_rng(0), profile_dropout=0.5, **common)
+    cold = sample_batch(
+        rows, users, rng=np.random.default_rng(0), profile_dropout=0.5, cold_start_items=2,
+        **common,
+    )  # fmt: skip
+    assert cold.blank.any()
+    assert not cold.blank.all()
+    np.testing.assert_array_equal(cold.blank, plain.blank)
+    np.testing.assert_array_equal(cold.target_items, plain.target_items)
+    for row in users:
+        weights = cold.history_weights[row]
+        history = set(cold.history_items[row][weights != 0].tolist())
+        before = set(plain.history_items[row][plain.history_weights[row] != 0].tolist())
+        if not cold.blank[row]:
+            assert history == before
+            continue
+        liked = set(data.items[(data.users == row) & data.positive].tolist())
+        assert len(history) == min(2, len(before & liked))
+        assert history <= before & liked  # liked items only, never a dislike
+        assert (weights[weights != 0] > 0).all()
+
+
 def test_history_targets_with_a_per_target_softmax_train() -> None:
     config = TRAIN.model_copy(
         update={"history_targets": True, "per_target_softmax": True, "max_steps": 6}
