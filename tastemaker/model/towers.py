@@ -166,6 +166,15 @@ class UserTower(nn.Module):
         self.size = nn.Embedding(_SIZE_BUCKETS, dim)
         nn.init.normal_(self.size.weight, std=0.01)
 
+    @torch.no_grad()
+    def forget_history_ids(self, unseen: Tensor) -> None:
+        """Zero the history embeddings of the ``unseen`` rows (bool ``[n_items]``), items no
+        training history held: theirs never moved from the random start, and in a shopper's
+        onboarding history that noise outweighed what the item tower says about the item.
+        Zeroed, such an item counts through its item-tower vector alone."""
+        if self.history_ids is not None:
+            self.history_ids.weight[unseen] = 0.0
+
     def keys(self, item_vectors: Tensor, item_rows: Tensor) -> Tensor:
         """History representations of a table of items: ``[n, dim]``.
 

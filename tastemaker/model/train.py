@@ -264,6 +264,7 @@ def _train(
     curve: list[dict[str, float]] = []
     order: Ints = np.zeros(0, np.int64)
     step, loss_value = 0, float("nan")
+    in_history = np.zeros(data.n_items, np.bool_)  # items some step's history held
     for step in range(1, config.max_steps + 1):
         if len(order) < min(config.batch_users, len(trainable)):
             order = np.concatenate([order, rng.permutation(trainable)])
@@ -278,6 +279,7 @@ def _train(
             profile_dropout=config.profile_dropout,
             cold_start_items=config.cold_start_items,
         )
+        in_history[batch.history_items[batch.history_weights != 0]] = True
         # A small batch can draw no positive as a target: nothing to learn from this step
         # (and an empty softmax), so it is skipped; the validation cadence still advances.
         if batch.target_items.size:
@@ -308,6 +310,7 @@ def _train(
         model.load_state_dict(best_state)
     model.eval()
     model.item_tower.set_new_item_bias()
+    model.user_tower.forget_history_ids(torch.from_numpy(~in_history))
     metrics = {
         f"val_ndcg_at_{config.k}": best,
         "best_step": float(best_step),

@@ -17,7 +17,7 @@ from tastemaker.model.data import from_dataset
 from tastemaker.model.text_prefix import PrefixCache
 from tastemaker.model.train import TrainProgress, TrainResult, score_users, train
 from tests.model.clip_helpers import TUNED, TUNED_TRAIN, clip_data
-from tests.model.helpers import COLOURS, MODEL, TRAIN, tiny_data, tiny_dataset
+from tests.model.helpers import COLOURS, MODEL, TRAIN, fake_text, tiny_data, tiny_dataset
 
 
 def test_one_epoch_smoke_train() -> None:
@@ -151,6 +151,22 @@ def test_blank_rows_read_only_a_few_liked_items() -> None:
         assert len(history) == min(2, len(before & liked))
         assert history <= before & liked  # liked items only, never a dislike
         assert (weights[weights != 0] > 0).all()
+
+
+def test_items_no_history_held_keep_no_history_embedding() -> None:
+    # Items nobody rated (here the last three) never enter a history: their history
+    # embeddings would stay random noise, which a shopper who likes them would read.
+    dataset = tiny_dataset()
+    dataset = dataset.with_ratings(dataset.ratings[dataset.ratings["item"] < 27])
+    data = from_dataset(dataset, text=fake_text)
+    result = train(data, MODEL, TRAIN)
+    tower = result.model.user_tower.history_ids
+    assert tower is not None
+    norms = tower.weight.detach().norm(dim=1).numpy()
+    unrated = np.setdiff1d(np.arange(data.n_items), data.items)
+    assert len(unrated) == 3
+    assert (norms[unrated] == 0).all()
+    assert (norms[np.unique(data.items)] > 0).all()
 
 
 def test_history_targets_with_a_per_target_softmax_train() -> None:
