@@ -257,9 +257,9 @@ def _held_out_split(
     """Model B's training part (the others' training rows plus ``SEED_ITEMS`` liked training
     items per held-out user) and the test: the held-out users' other positives."""
     seed_rows = []
+    liked = positives(split.train)
     for user in held:
-        mine = positives(split.train)
-        mine = mine[mine["user"] == user]
+        mine = liked[liked["user"] == user]
         seed_rows.append(mine.iloc[rng.choice(len(mine), SEED_ITEMS, replace=False)])
     seeds = pd.concat(seed_rows)
     is_held = split.train["user"].isin(held)

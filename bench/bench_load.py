@@ -200,6 +200,7 @@ async def back_to_back(port: int, users: list[str], sent: set[str], total: int) 
     connection = await _Connection.open(port)
     times: list[float] = []
     try:
+        # rate -1 seeds a sequence that no rate's load draws
         for user, chosen in _requests(users, -1, total * 4):
             target = f"/api/users/{user}/recommendations?{urlencode({'k': 10, **chosen})}"
             if target in sent:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from tastemaker.service.runtime import Runtime
 
 __all__ = [
+    "MAX_FILTER_VALUES",
     "CatalogDep",
     "FiltersDep",
     "ServiceState",
@@ -114,7 +115,9 @@ async def require_admin(
         )
 
 
-Multi = Annotated[list[str] | None, Query(max_length=50)]
+#: Most values one filter parameter may carry.
+MAX_FILTER_VALUES = 50
+Multi = Annotated[list[str] | None, Query(max_length=MAX_FILTER_VALUES)]
 
 
 async def _filters(

@@ -22,17 +22,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tastemaker.errors import TastemakerError
 from tastemaker.index import FILTER_FIELDS, ItemFilter
+from tastemaker.service.deps import MAX_FILTER_VALUES
 from tastemaker.service.recommend import DEFAULT_K, MAX_K, stored_user_recommendations
 from tastemaker.service.routes.users import router
 
 __all__ = ["RecommendationsHotPath", "RecommendationsQuery", "parse_query"]
 
-_PREFIX, _SUFFIX = "/api/users/", "/recommendations"
 #: The route this path stands in for (metrics label requests with its template).
 _ROUTE = next(r for r in router.routes if getattr(r, "name", "") == "user_recommendations")
+#: Its path around the user id: "/api/users/" and "/recommendations".
+_PREFIX, _, _SUFFIX = str(getattr(_ROUTE, "path", "")).partition("{user_id}")
 _FLAGS = {"true": True, "1": True, "false": False, "0": False}
-#: The route's limit on values per filter field (``Query(max_length=50)`` in deps).
-_MAX_VALUES = 50
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,10 @@ def parse_query(raw: bytes) -> RecommendationsQuery | None:
             exclude_seen = _FLAGS[value]
         else:
             return None
-    if any(len(values) > _MAX_VALUES for values in filters.values()):
+    if any(len(values) > MAX_FILTER_VALUES for values in filters.values()):
         return None
-    return RecommendationsQuery(k, exclude_seen, ItemFilter(**filters) if filters else None)
+    item_filter = ItemFilter.from_mapping(filters) if filters else None
+    return RecommendationsQuery(k, exclude_seen, item_filter)
 
 
 class RecommendationsHotPath:
