@@ -170,6 +170,21 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX interactions_user ON interactions (dataset, user_id, timestamp)",
         "CREATE INDEX interactions_item ON interactions (item_id)",
     ],
+    # 4: twins: personas that mirror a real user, with the history their prompt shows.
+    [
+        """
+        CREATE TABLE twins (
+            persona_id  TEXT PRIMARY KEY REFERENCES personas (id) ON DELETE CASCADE,
+            dataset     TEXT NOT NULL,
+            user_id     TEXT NOT NULL,
+            history     TEXT NOT NULL DEFAULT '[]',
+            cutoff      INTEGER,
+            created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            FOREIGN KEY (dataset, user_id) REFERENCES real_users (dataset, id) ON DELETE CASCADE
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX twins_user ON twins (dataset, user_id)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
