@@ -133,6 +133,12 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE ratings ADD COLUMN calibrated INTEGER "
         "CHECK (calibrated IS NULL OR calibrated = -1 OR calibrated BETWEEN 1 AND 10)",
     ],
+    # 3: what retail catalogues add to an item (H&M's detail_desc, Amazon's brand and price).
+    [
+        "ALTER TABLE items ADD COLUMN brand TEXT",
+        "ALTER TABLE items ADD COLUMN price REAL CHECK (price IS NULL OR price >= 0)",
+        "ALTER TABLE items ADD COLUMN description TEXT",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
