@@ -34,22 +34,37 @@ __all__ = ["ImportMapping", "load_mapping", "parse_column_map", "parse_value_map
 
 
 class ImportMapping(RunConfig):
-    """Columns and value maps of one file layout (a ``--mapping`` file's common tables)."""
+    """Columns and value maps of one file layout (a ``--mapping`` file's common tables).
+
+    Value maps match the stripped cell case-insensitively; a target of ``""`` stores the field
+    empty on purpose."""
 
     columns: dict[str, str] = Field(default_factory=dict, description="Source column -> field.")
     values: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="Field -> {value as in the file: value stored}."
     )
 
+    def with_values(self: M, values: Mapping[str, Mapping[str, str]]) -> M:
+        """This mapping with more value maps on top of its own (``--value-map`` pairs)."""
+        merged = {field: dict(table) for field, table in self.values.items()}
+        for field, table in values.items():
+            merged.setdefault(field, {}).update(table)
+        return self.model_validate({**self.model_dump(), "values": merged})
+
+    def lookup(self) -> dict[str, dict[str, str]]:
+        """Per field, the value map keyed by the case-folded source value."""
+        return {
+            field: {source.strip().casefold(): target for source, target in table.items()}
+            for field, table in self.values.items()
+        }
+
     def map_value(self, field: str, value: str) -> str:
-        """``value`` of ``field`` after its value map (exact match first, then any case)."""
+        """``value`` of ``field`` after its value map (case-insensitive), else as it is."""
         table = self.values.get(field)
         if not table:
             return value
-        if value in table:
-            return table[value]
-        folded = {k.casefold(): v for k, v in table.items()}
-        return folded.get(value.casefold(), value)
+        folded = {k.strip().casefold(): v for k, v in table.items()}
+        return folded.get(value.strip().casefold(), value)
 
 
 M = TypeVar("M", bound=ImportMapping)
@@ -67,13 +82,15 @@ def parse_column_map(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def parse_value_maps(pairs: Sequence[str]) -> dict[str, dict[str, str]]:
-    """``["gender:F=woman", ...]`` -> ``{"gender": {"F": "woman"}}``; malformed is a ConfigError."""
+    """``["gender:F=woman", ...]`` -> ``{"gender": {"F": "woman"}}``. The target is after the
+    last ``=`` (a source value may hold one); an empty target stores empty on purpose. A
+    malformed pair is a ConfigError."""
     maps: dict[str, dict[str, str]] = {}
     for pair in pairs:
         field, colon, rest = pair.partition(":")
-        source, equals, target = rest.partition("=")
+        source, equals, target = rest.rpartition("=")
         if not colon or not equals or not field.strip() or not source.strip():
-            raise ConfigError(f"--value-map {pair!r}: expected field:source=target")
+            raise ConfigError(f"--value-map {pair!r}: expected field:source_value=target_value")
         maps.setdefault(field.strip(), {})[source.strip()] = target.strip()
     return maps
 
@@ -90,15 +107,8 @@ def load_mapping(
     ``overrides`` are the importer's own settings given as options; None means "not given".
     """
     base = load_config(path, cls) if path is not None else cls()
-    merged_values: dict[str, dict[str, str]] = {k: dict(v) for k, v in base.values.items()}
-    for field, table in parse_value_maps(values).items():
-        merged_values.setdefault(field, {}).update(table)
     settings: Mapping[str, object] = {k: v for k, v in overrides.items() if v is not None}
-    return cls.model_validate(
-        {
-            **base.model_dump(),
-            **settings,
-            "columns": {**base.columns, **parse_column_map(columns)},
-            "values": merged_values,
-        }
+    merged = cls.model_validate(
+        {**base.model_dump(), **settings, "columns": {**base.columns, **parse_column_map(columns)}}
     )
+    return merged.with_values(parse_value_maps(values))

@@ -47,16 +47,44 @@ def test_bad_rows_exit_zero_unless_strict(tmp_path: Path) -> None:
     assert stats["items"] == 1  # --strict still keeps the good rows
 
 
+HM_ARTICLES = Path(__file__).resolve().parent / "catalog" / "data" / "hm_articles.csv"
+
+
+def test_hm_articles_import_with_the_built_in_layout(tmp_path: Path) -> None:
+    lenient = _run(tmp_path, "catalog", "import", str(HM_ARTICLES), "--mapping", "hm-articles")
+    assert lenient.returncode == 0, lenient.stderr
+    assert "38 rows read, 38 new" in lenient.stdout
+    assert "gender: 'Baby/Children' unknown in 7 rows (stored empty)" in lenient.stderr
+    strict = _run(
+        tmp_path, "catalog", "import", str(HM_ARTICLES), "--mapping", "hm-articles", "--strict",
+        "--value-map", "gender:Baby/Children=Unisex", "--json",
+    )  # fmt: skip
+    assert strict.returncode == 2  # Sport is still unknown
+    assert "4 closed-field value(s) unknown" in strict.stderr
+    assert json.loads(strict.stdout)["updated"] == 7  # the children's items, now Unisex
+    stats = json.loads(_run(tmp_path, "catalog", "stats", "--json").stdout)
+    assert stats["items"] == 38
+    assert stats["by_gender"] == {"Women": 18, "Men": 9, "Unisex": 7, "(none)": 4}
+    silent = _run(
+        tmp_path, "catalog", "import", str(HM_ARTICLES), "--mapping", "hm-articles", "--strict",
+        "--value-map", "gender:Baby/Children=Unisex", "--value-map", "gender:Sport=",
+    )  # fmt: skip
+    assert silent.returncode == 0, silent.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["catalog", "import", "does-not-exist.csv"], "no such file"),
         (["catalog", "import", "shop.csv", "--map", "title"], "expected source_column=field"),
+        (["catalog", "import", "shop.csv", "--mapping", "layout.toml"], "colums: Extra inputs"),
+        (["catalog", "import", "shop.csv", "--value-map", "gender:F=Femme"], "not one of Men"),
     ],
 )
 def test_errors_are_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
     (tmp_path / "shop.csv").write_text("id,title\n1,Shirt\n")
-    args = [str(tmp_path / a) if a.endswith(".csv") else a for a in args]
+    (tmp_path / "layout.toml").write_text('[colums]\ntitle = "name"\n')
+    args = [str(tmp_path / a) if a.endswith((".csv", ".toml")) else a for a in args]
     result = _run(tmp_path, *args)
     assert result.returncode == 2
     assert message in result.stderr

@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tastemaker.catalog.importer import import_catalog, parse_column_map
+from tastemaker.catalog.importer import import_catalog
+from tastemaker.catalog.layout import load_layout, parse_column_map, parse_value_map
 from tastemaker.catalog.sample import write_sample_catalog
 from tastemaker.catalog.stats import catalog_stats
 from tastemaker.commands.common import err, friendly, out, store
@@ -26,24 +27,51 @@ _SHOWN_REPAIRED = 20
 @app.command("import")
 @friendly
 def import_command(
-    path: Annotated[Path, typer.Argument(help="styles.csv directory, or a CSV/Parquet file.")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="styles.csv directory, or a CSV, Parquet or JSON Lines file."),
+    ],
     map_: Annotated[
         list[str] | None,
         typer.Option("--map", help="source_column=field, repeatable (e.g. title=name)."),
+    ] = None,
+    value_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--value-map",
+            help="field:source=target, repeatable (e.g. gender:Ladieswear=Women); "
+            "'field:source=' stores it empty.",
+        ),
+    ] = None,
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping",
+            help="A layout TOML file, or a built-in layout: hm-articles, amazon-meta.",
+        ),
     ] = None,
     images: Annotated[
         Path | None, typer.Option(help="Directory of {id}.jpg images (default: PATH/images).")
     ] = None,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Exit non-zero when any row is rejected.")
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit non-zero when any row is rejected or a closed field's value is unknown.",
+        ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Import a catalogue; bad rows are reported by line and skipped, good rows stored."""
     column_map = parse_column_map(map_ or [])
+    values = parse_value_map(value_map or [])
+    layout = load_layout(mapping) if mapping else None
     with store() as opened:
-        run_id = start_run(opened, "catalog.import", {"path": path, "map": column_map})
-        report = import_catalog(opened, path, column_map=column_map, images=images)
+        config = {"path": path, "map": column_map, "value_map": values, "mapping": mapping}
+        run_id = start_run(opened, "catalog.import", config)
+        report = import_catalog(
+            opened, path, column_map=column_map, value_map=values, layout=layout, images=images
+        )
         finish_run(opened, run_id, report.as_dict())
     if as_json:
         sys.stdout.write(json.dumps(report.as_dict()) + "\n")
@@ -63,8 +91,19 @@ def import_command(
         hidden += max(0, len(report.repaired) - _SHOWN_REPAIRED)
         if hidden:
             err.print(f"… and {hidden} more (see --json)", highlight=False)
-    if strict and report.rejected:
-        raise ImportRejected(f"{report.source}: {len(report.rejected)} row(s) rejected (--strict)")
+        for warning in report.warnings():
+            err.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
+        if report.absent_columns:
+            err.print(
+                f"layout column(s) not in the file: {', '.join(report.absent_columns)}",
+                highlight=False,
+            )
+    unknown = sum(report.unknown_values.values())
+    if strict and (report.rejected or unknown):
+        raise ImportRejected(
+            f"{report.source}: {len(report.rejected)} row(s) rejected, {unknown} closed-field "
+            "value(s) unknown and stored empty (--strict; the good rows are stored)"
+        )
 
 
 @app.command("stats")

@@ -28,28 +28,42 @@ _GENDERS = {"M": "man", "F": "woman"}
 
 
 def _items(data: Interactions) -> Iterator[Item]:
-    for row in data.items.itertuples():
-        genres = [g for g in str(row.genres).split("|") if g]
+    for item_id, title, year, genre_list in zip(
+        data.items["item_id"],
+        data.items["title"],
+        data.items["year"],
+        data.items["genres"],
+        strict=True,
+    ):
+        genres = [g for g in str(genre_list).split("|") if g]
         yield Item(
-            id=str(row.item_id),
-            name=str(row.title) or f"Movie {row.item_id}",
-            year=int(row.year) if 1900 <= int(row.year) <= 2100 else None,
+            id=str(item_id),
+            name=str(title) or f"Movie {item_id}",
+            year=int(year) if 1900 <= int(year) <= 2100 else None,
             description=f"A movie: {', '.join(genres)}." if genres else "A movie.",
         )
 
 
 def _users(data: Interactions) -> Iterator[RealUser]:
-    for row in data.users.itertuples():
+    users = data.users
+    for user_id, age, gender, occupation, zip_code in zip(
+        users["user_id"],
+        users["age"],
+        users["gender"],
+        users["occupation"],
+        users["zip_code"],
+        strict=True,
+    ):
         attributes: dict[str, str | int] = {}
-        if int(row.age) >= 0:
-            attributes["age"] = int(row.age)
-        if str(row.gender).upper() in _GENDERS:
-            attributes["gender"] = _GENDERS[str(row.gender).upper()]
-        if str(row.occupation):
-            attributes["occupation"] = str(row.occupation)
-        if region := zip_region(str(row.zip_code)):
+        if int(age) >= 0:
+            attributes["age"] = int(age)
+        if str(gender).upper() in _GENDERS:
+            attributes["gender"] = _GENDERS[str(gender).upper()]
+        if str(occupation):
+            attributes["occupation"] = str(occupation)
+        if region := zip_region(str(zip_code)):
             attributes["region"] = region
-        yield RealUser(str(row.user_id), attributes)
+        yield RealUser(str(user_id), attributes)
 
 
 def movielens_into_store(store: Store, data: Interactions, dataset: str) -> dict[str, StoredCounts]:

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tastemaker.catalog.schema import MAX_DESCRIPTION
+
 __all__ = [
     "Categories",
     "CategoryCount",
@@ -47,6 +49,13 @@ class ItemPublic(BaseModel):
     season: str | None = None
     year: int | None = None
     usage: str | None = None
+    brand: str | None = None
+    price: float | None = Field(
+        default=None, ge=0, description="In the catalogue's own currency, as imported."
+    )
+    description: str | None = Field(
+        default=None, description="The catalogue's product description, whole."
+    )
     image_url: str | None = None
 
 
@@ -139,3 +148,6 @@ class ItemIn(_Request):
     season: str | None = None
     year: int | None = Field(default=None, ge=1900, le=2100)
     usage: str | None = None
+    brand: str | None = Field(default=None, max_length=300)
+    price: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)

@@ -22,6 +22,9 @@ _COLUMNS = (
     "season",
     "year",
     "usage",
+    "brand",
+    "price",
+    "description",
     "image_path",
 )
 

@@ -134,7 +134,13 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE ratings ADD COLUMN calibrated INTEGER "
         "CHECK (calibrated IS NULL OR calibrated = -1 OR calibrated BETWEEN 1 AND 10)",
     ],
-    # 3: real shoppers: imported users (attributes for twins) and their interactions, each
+    # 3: what retail catalogues add to an item (H&M's detail_desc, Amazon's brand and price).
+    [
+        "ALTER TABLE items ADD COLUMN brand TEXT",
+        "ALTER TABLE items ADD COLUMN price REAL CHECK (price IS NULL OR price >= 0)",
+        "ALTER TABLE items ADD COLUMN description TEXT",
+    ],
+    # 4: real shoppers: imported users (attributes for twins) and their interactions, each
     # row keyed so that re-importing a file adds nothing (see tastemaker.datasets.interactions).
     [
         """
@@ -170,7 +176,7 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX interactions_user ON interactions (dataset, user_id, timestamp)",
         "CREATE INDEX interactions_item ON interactions (item_id)",
     ],
-    # 4: twins: personas that mirror a real user, with the history their prompt shows.
+    # 5: twins: personas that mirror a real user, with the history their prompt shows.
     [
         """
         CREATE TABLE twins (

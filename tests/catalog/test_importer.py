@@ -1,14 +1,21 @@
 from __future__ import annotations
 
+import csv
+import hashlib
+import json
+import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tastemaker.catalog.importer import import_catalog, parse_column_map
-from tastemaker.errors import CatalogError
-from tastemaker.store import Store
-from tastemaker.store.items import count_items, get_item
+from tastemaker.catalog.importer import import_catalog
+from tastemaker.catalog.layout import load_layout, parse_column_map, parse_value_map
+from tastemaker.errors import CatalogError, ConfigError
+from tastemaker.store import Store, open_store
+from tastemaker.store.items import count_items, get_item, iter_items
+from tastemaker.store.migrations import MIGRATIONS
 
 HEADER = (
     "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,"
@@ -45,7 +52,7 @@ def test_bad_rows_are_reported_by_line_and_good_rows_stored(store: Store, tmp_pa
         + "1,Men,Apparel,Topwear,Shirts,Blue,Fall,2011.0,Casual,Duplicate Shirt\n"  # line 3
         + "4,Men,Apparel,Topwear,Shirts,Blue,Fall,2011.0,Casual,\n"  # line 4: no name
         + ",Men,Apparel,Topwear,Shirts,Blue,Fall,2011.0,Casual,No Id\n"  # line 5: no id
-        + "6,Martian,Apparel,Topwear,Shirts,Blue,Fall,2011.0,Casual,Odd Gender\n"  # line 6
+        + "6,Men,Apparel,Topwear,Shirts,Blue,Monsoon,2011.0,Casual,\n"  # line 6: no name
         + "7,Men,Apparel,Topwear,Shirts,Blue,Fall,twenty,Casual,Bad Year\n"  # line 7
         + "8,Men,Apparel\n"  # line 8: too few fields
         + GOOD[1]  # line 9
@@ -57,10 +64,11 @@ def test_bad_rows_are_reported_by_line_and_good_rows_stored(store: Store, tmp_pa
     assert "first seen on line 2" in problems[3][1]
     assert problems[4] == ("name", "missing")
     assert problems[5] == ("id", "missing")
-    assert problems[6][0] == "gender"
+    assert problems[6] == ("name", "missing")  # its unknown season is not counted: not stored
     assert problems[7][0] == "year"
     assert "expected 10 fields, found 3" in problems[8][1]
     assert report.inserted == 2
+    assert report.unknown_values == {}
     stored = get_item(store, "1")
     assert stored is not None
     assert stored.name == "Turtle Men Navy Blue Shirt"  # the first of the duplicates wins
@@ -159,14 +167,18 @@ def test_parquet_with_a_column_map(store: Store, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("pairs", "message"),
-    [(["title"], "expected source_column=field"), (["title=colour"], "unknown field")],
+    ("pairs", "error", "message"),
+    [
+        (["title"], ConfigError, "expected source_column=field"),
+        (["title=size"], CatalogError, "unknown field"),
+        (["title=name", "sku=name"], CatalogError, "all map to field 'name'"),
+    ],
 )
 def test_bad_column_maps_are_named(
-    store: Store, tmp_path: Path, pairs: list[str], message: str
+    store: Store, tmp_path: Path, pairs: list[str], error: type[Exception], message: str
 ) -> None:
     path = _write(tmp_path / "shop.csv", "sku,title\n1,Shirt\n")
-    with pytest.raises(CatalogError, match=message):
+    with pytest.raises(error, match=message):
         import_catalog(store, path, column_map=parse_column_map(pairs))
 
 
@@ -180,3 +192,215 @@ def test_real_catalogue_imports_every_valid_row(store: Store, fashion_catalog: P
     again = import_catalog(store, fashion_catalog)
     assert (again.inserted, again.updated) == (0, 0)
     assert again.unchanged == report.stored
+
+
+# Retail layouts: H&M articles.csv and Amazon metadata ----------------------------------------
+
+DATA = Path(__file__).resolve().parent / "data"
+HM_ARTICLES = DATA / "hm_articles.csv"
+AMAZON_META = DATA / "amazon_meta.jsonl"
+#: What the built-in hm-articles layout maps index_group_name to; other groups stay empty.
+HM_GENDERS = {"Ladieswear": "Women", "Menswear": "Men", "Divided": "Women"}
+
+
+def _hm_rows() -> list[dict[str, str]]:
+    with HM_ARTICLES.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_hm_fixture_covers_what_the_tests_claim() -> None:
+    rows = _hm_rows()
+    assert len(rows) >= 30
+    assert {r["index_group_name"] for r in rows} == {
+        "Ladieswear", "Menswear", "Divided", "Baby/Children", "Sport",
+    }  # fmt: skip
+    assert all(r["article_id"].startswith("0") and len(r["article_id"]) == 10 for r in rows)
+    assert sum("," in r["detail_desc"] for r in rows) > 10  # quoted commas
+    assert any('"' in r["detail_desc"] for r in rows)
+    assert any(not r["detail_desc"] for r in rows)
+
+
+def test_hm_articles_import_every_row_with_gender_mapped_and_description_kept(
+    store: Store,
+) -> None:
+    rows = _hm_rows()
+    report = import_catalog(store, HM_ARTICLES, layout=load_layout("hm-articles"))
+    assert (report.rows_read, report.inserted, report.rejected) == (len(rows), len(rows), [])
+    assert count_items(store) == len(rows)
+    for row in rows:
+        item = get_item(store, row["article_id"])  # the leading zero is kept
+        assert item is not None, row["article_id"]
+        assert item.name == row["prod_name"]
+        assert item.gender == HM_GENDERS.get(row["index_group_name"])
+        assert item.description == (row["detail_desc"] or None)
+        assert item.master_category == row["product_group_name"]
+        assert item.article_type == row["product_type_name"]
+        assert item.sub_category == row["garment_group_name"]
+        assert item.base_colour == row["colour_group_name"]
+    unmapped = Counter(
+        ("gender", r["index_group_name"]) for r in rows if r["index_group_name"] not in HM_GENDERS
+    )
+    assert report.unknown_values == unmapped
+    assert set(dict(unmapped)) == {("gender", "Baby/Children"), ("gender", "Sport")}
+    assert f"gender: 'Baby/Children' unknown in {unmapped['gender', 'Baby/Children']} rows" in (
+        "\n".join(report.warnings())
+    )
+    again = import_catalog(store, HM_ARTICLES, layout=load_layout("hm-articles"))
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, len(rows))
+
+
+def test_value_maps_override_the_layout_and_may_store_empty_on_purpose(store: Store) -> None:
+    report = import_catalog(
+        store,
+        HM_ARTICLES,
+        layout=load_layout("hm-articles"),
+        value_map=parse_value_map(
+            ["gender:Divided=Girls", "gender:baby/children=Unisex", "gender:Sport="]
+        ),
+    )
+    assert report.unknown_values == {}  # Sport is mapped to empty: on purpose, not unknown
+    genders = {r["index_group_name"]: r["article_id"] for r in _hm_rows()}
+    expected = {"Ladieswear": "Women", "Divided": "Girls", "Baby/Children": "Unisex", "Sport": None}
+    for group, gender in expected.items():
+        item = get_item(store, genders[group])
+        assert item is not None
+        assert item.gender == gender
+
+
+def test_map_on_the_command_line_takes_a_field_from_the_layout(store: Store) -> None:
+    import_catalog(
+        store,
+        HM_ARTICLES,
+        layout=load_layout("hm-articles"),
+        column_map={"section_name": "sub_category"},
+    )
+    row = _hm_rows()[0]
+    item = get_item(store, row["article_id"])
+    assert item is not None
+    assert item.sub_category == row["section_name"]
+
+
+def test_unknown_closed_values_are_stored_empty_and_counted(store: Store, tmp_path: Path) -> None:
+    body = (
+        HEADER
+        + GOOD[0]
+        + "6,Martian,Apparel,Topwear,Shirts,Blue,Monsoon,2011.0,Casual,Odd Shirt\n"
+        + "7,Martian,Apparel,Topwear,Shirts,Blue,Fall,2011.0,Casual,Odd Shirt Two\n"
+    )
+    report = import_catalog(store, _write(tmp_path / "s.csv", body))
+    assert (report.inserted, report.rejected) == (3, [])
+    assert report.unknown_values == {("gender", "Martian"): 2, ("season", "Monsoon"): 1}
+    assert report.warnings() == [
+        "gender: 'Martian' unknown in 2 rows (stored empty)",
+        "season: 'Monsoon' unknown in 1 row (stored empty)",
+    ]
+    odd = get_item(store, "6")
+    assert odd is not None
+    assert (odd.gender, odd.season, odd.name) == (None, None, "Odd Shirt")
+    assert report.as_dict()["unknown_values"] == [
+        {"field": "gender", "value": "Martian", "rows": 2},
+        {"field": "season", "value": "Monsoon", "rows": 1},
+    ]
+
+
+def test_amazon_metadata_lines_import_every_product(store: Store) -> None:
+    lines = [json.loads(line) for line in AMAZON_META.read_text(encoding="utf-8").splitlines()]
+    report = import_catalog(store, AMAZON_META, layout=load_layout("amazon-meta"))
+    assert (report.rows_read, report.inserted, report.rejected) == (len(lines), len(lines), [])
+    assert report.absent_columns == ["parent_asin", "store"]  # the 2023 release's names
+    fleece = get_item(store, "B000ALPINE1")
+    assert fleece is not None
+    assert (fleece.brand, fleece.price) == ("Alpine Trail", 34.99)
+    assert fleece.description == " ".join(lines[0]["description"])
+    prices = {}
+    for line in lines:
+        item = get_item(store, line["asin"])
+        assert item is not None
+        assert item.name == line["title"]
+        prices[line["asin"]] = item.price
+    assert prices["B00HARBOR02"] is None  # "" in the file
+    assert prices["B00KESTREL2"] is None  # no price key
+    assert prices["B00KESTREL1"] == 1299.0  # "$1,299.00"
+    shoe, belt = get_item(store, "B00KESTREL1"), get_item(store, "B00LUMINA02")
+    assert shoe is not None
+    assert belt is not None
+    assert (shoe.description, belt.brand) == (None, None)  # [] and ""
+
+
+def test_the_amazon_layout_reads_the_2023_release_too(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "meta.jsonl"
+    lines = [
+        {"parent_asin": "B0C1", "title": "Wrap Skirt", "store": "Quill", "price": 21.5,
+         "description": [], "features": ["Midi length"]},
+        {"parent_asin": "B0C2", "title": "Clogs", "store": None, "price": None},
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    report = import_catalog(store, path, layout=load_layout("amazon-meta"))
+    assert (report.inserted, report.rejected) == (2, [])
+    skirt = get_item(store, "B0C1")
+    assert skirt is not None
+    assert (skirt.brand, skirt.price, skirt.description) == ("Quill", 21.5, None)
+
+
+def test_bad_json_lines_and_prices_are_rejected_by_line(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "meta.jsonl"
+    path.write_text(
+        '{"asin": "A1", "title": "Good Tee", "price": "$9.99"}\n'
+        '{"asin": "A2", "title": "Broken\n'  # line 2: not JSON
+        "\n"
+        '["A3", "a list"]\n'  # line 4
+        '{"asin": "A4", "title": "Range Tee", "price": "$5.99 - $9.99"}\n'  # line 5
+        '{"asin": "A5", "title": ["two", "titles"]}\n',  # line 6
+        encoding="utf-8",
+    )
+    report = import_catalog(store, path, layout=load_layout("amazon-meta"))
+    problems = {p.line: p for p in report.rejected}
+    assert set(problems) == {2, 4, 5, 6}
+    assert "not valid JSON" in problems[2].reason
+    assert "expected an object" in problems[4].reason
+    assert (problems[5].field, problems[5].item_id) == ("price", "A4")
+    assert "'$5.99 - $9.99' is not a price" in str(problems[5])
+    assert problems[6].field == "name"
+    assert report.inserted == 1
+
+
+def test_a_mapping_file_with_an_unknown_key_is_an_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "layout.toml"
+    path.write_text('[columns]\ntitle = "name"\n\n[colums]\nsku = "id"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"layout\.toml: colums: Extra inputs"):
+        load_layout(str(path))
+
+
+def test_reimporting_the_sample_into_a_store_from_before_the_new_fields_updates_nothing(
+    tmp_path: Path, sample_catalog: Path
+) -> None:
+    """A store written before brand/price/description existed: schema 2, the hash of the eleven
+    fields it had. Upgrading and re-importing the same catalogue must rewrite no row."""
+    path = tmp_path / "old.sqlite"
+    with open_store(tmp_path / "scratch.sqlite") as scratch:
+        import_catalog(scratch, sample_catalog)
+        items = list(iter_items(scratch))
+    conn = sqlite3.connect(path)
+    for statements in MIGRATIONS[:2]:
+        for statement in statements:
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    old_fields = (
+        "id", "name", "gender", "master_category", "sub_category", "article_type",
+        "base_colour", "season", "year", "usage", "image_path",
+    )  # fmt: skip
+    for item in items:
+        payload = {f: getattr(item, f) for f in old_fields}
+        digest = hashlib.sha256(
+            json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        ).hexdigest()
+        conn.execute(
+            f"INSERT INTO items ({', '.join(old_fields)}, has_image, source, content_hash) "
+            f"VALUES ({', '.join('?' * (len(old_fields) + 3))})",
+            (*payload.values(), int(item.has_image), "old", digest),
+        )
+    conn.commit()
+    conn.close()
+    with open_store(path) as upgraded:
+        report = import_catalog(upgraded, sample_catalog)
+    assert (report.inserted, report.updated, report.unchanged) == (0, 0, len(items))

@@ -160,7 +160,7 @@ def test_a_mapping_file_is_read_and_refuses_unknown_keys(tmp_path: Path) -> None
     typo.write_text('[colums]\nx = "user"\n')
     with pytest.raises(ConfigError, match="colums"):
         load_mapping(InteractionsMapping, typo)
-    with pytest.raises(ConfigError, match="field:source=target"):
+    with pytest.raises(ConfigError, match="expected field:source_value=target_value"):
         load_mapping(InteractionsMapping, None, values=["gender=F"])
 
 

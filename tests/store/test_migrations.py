@@ -7,6 +7,7 @@ import pytest
 
 from tastemaker.errors import MigrationError
 from tastemaker.store import SCHEMA_VERSION, migrate, open_store
+from tastemaker.store.migrations import MIGRATIONS
 
 TABLES = {"items", "personas", "ratings", "users", "feedback", "runs", "embeddings"}
 
@@ -86,3 +87,20 @@ def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
         with pytest.raises(sqlite3.IntegrityError), store.transaction() as conn:
             conn.execute("INSERT INTO feedback (user_id, item_id, kind) VALUES ('x', 'y', 'like')")
         assert store.conn.execute("SELECT count(*) FROM feedback").fetchone()[0] == 0
+
+
+def test_migration_3_adds_the_retail_fields_and_keeps_the_items(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    conn = sqlite3.connect(path)
+    for statements in MIGRATIONS[:2]:
+        for statement in statements:
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("INSERT INTO items (id, name, source, content_hash) VALUES ('i', 'S', 't', 'h')")
+    conn.commit()
+    conn.close()
+    with open_store(path) as store:
+        row = store.conn.execute("SELECT name, brand, price, description FROM items").fetchone()
+        assert tuple(row) == ("S", None, None, None)
+        with pytest.raises(sqlite3.IntegrityError), store.transaction() as tx:
+            tx.execute("UPDATE items SET price = -1 WHERE id = 'i'")

@@ -39,6 +39,9 @@ def public(item: Item) -> ItemPublic:
         season=item.season,
         year=item.year,
         usage=item.usage,
+        brand=item.brand,
+        price=item.price,
+        description=item.description,
         image_url=f"/api/items/{item.id}/image" if item.image_path else None,
     )
 

@@ -486,6 +486,12 @@ export interface components {
             year?: number | null;
             /** Usage */
             usage?: string | null;
+            /** Brand */
+            brand?: string | null;
+            /** Price */
+            price?: number | null;
+            /** Description */
+            description?: string | null;
         };
         /**
          * ItemPage
@@ -527,6 +533,18 @@ export interface components {
             year?: number | null;
             /** Usage */
             usage?: string | null;
+            /** Brand */
+            brand?: string | null;
+            /**
+             * Price
+             * @description In the catalogue's own currency, as imported.
+             */
+            price?: number | null;
+            /**
+             * Description
+             * @description The catalogue's product description, whole.
+             */
+            description?: string | null;
             /** Image Url */
             image_url?: string | null;
         };

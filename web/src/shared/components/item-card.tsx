@@ -1,9 +1,11 @@
-// A catalogue item as a card: image, name (linking to its page), a short description, and
-// whatever the page adds below (a reason, like and dislike buttons).
+// A catalogue item as a card: image, name (linking to its page), a short description, brand
+// and price when the catalogue has them, and whatever the page adds below (a reason, like and
+// dislike buttons).
 import type { ReactNode } from "react";
 import { Link, useLocation } from "react-router";
 
 import type { Item } from "@/shared/api/client";
+import { formatPrice } from "@/shared/lib/item-text";
 
 export function describe(item: Item): string {
   return [item.base_colour, item.article_type ?? item.sub_category, item.gender]
@@ -51,6 +53,17 @@ export function ItemCard({
         >{item.name}</Link>
       </h3>
       <p className="card__meta">{describe(item)}</p>
+      {item.brand || item.price != null ? (
+        <p className="card__retail">
+          {item.brand ? <span className="card__brand">{item.brand}</span> : null}
+          {item.brand && item.price != null ? " · " : null}
+          {item.price != null ? (
+            <data className="card__price" value={item.price}>
+              {formatPrice(item.price)}
+            </data>
+          ) : null}
+        </p>
+      ) : null}
       {children}
     </article>
   );

@@ -1,14 +1,21 @@
 // Route "/items/:id": an item's details and the items most similar to it.
+import { useId, useState } from "react";
 import { Link, useLocation, useParams } from "react-router";
 
 import { ApiError, type Item } from "@/shared/api/client";
 import { useItem } from "@/shared/api/get-item";
 import { ItemCard, ItemImage } from "@/shared/components/item-card";
 import { EmptyState, ErrorState, GridSkeleton, LoadingState } from "@/shared/components/states";
+import { excerpt, formatPrice } from "@/shared/lib/item-text";
 
 import { useSimilarItems } from "../api/get-similar-items";
 
+/** Characters of a description shown before "Show the full description". */
+const DESCRIPTION_PREVIEW = 280;
+
 const DETAILS: [keyof Item, string][] = [
+  ["brand", "Brand"],
+  ["price", "Price"],
   ["gender", "Gender"],
   ["master_category", "Category"],
   ["sub_category", "Subcategory"],
@@ -18,6 +25,34 @@ const DETAILS: [keyof Item, string][] = [
   ["year", "Year"],
   ["usage", "Occasion"],
 ];
+
+function detailValue(item: Item, field: keyof Item): string {
+  return field === "price" && item.price != null ? formatPrice(item.price) : String(item[field]);
+}
+
+function Description({ text }: { text: string }) {
+  const [open, setOpen] = useState(false);
+  const id = useId();
+  const short = excerpt(text, DESCRIPTION_PREVIEW);
+  const cut = short !== text.replace(/\s+/g, " ").trim();
+  return (
+    <section aria-labelledby={`${id}-heading`} className="item-detail__description">
+      <h2 id={`${id}-heading`}>Description</h2>
+      <p id={`${id}-text`}>{open || !cut ? text : short}</p>
+      {cut ? (
+        <button
+          type="button"
+          className="button button--quiet"
+          aria-expanded={open}
+          aria-controls={`${id}-text`}
+          onClick={() => setOpen((was) => !was)}
+        >
+          {open ? "Show less" : "Show the full description"}
+        </button>
+      ) : null}
+    </section>
+  );
+}
 
 function ItemDetails({ id }: { id: string }) {
   const item = useItem(id);
@@ -56,13 +91,14 @@ function ItemDetails({ id }: { id: string }) {
             {shown.map(([field, label]) => (
               <div key={field}>
                 <dt>{label}</dt>
-                <dd>{String(item.data[field])}</dd>
+                <dd>{detailValue(item.data, field)}</dd>
               </div>
             ))}
           </dl>
         ) : (
           <p className="muted">No further details for this item.</p>
         )}
+        {item.data.description ? <Description text={item.data.description} /> : null}
       </div>
     </article>
   );
