@@ -31,14 +31,13 @@ if TYPE_CHECKING:
     from tastemaker.llm.connection import connect
     from tastemaker.llm.ledger import Ledger
     from tastemaker.llm.models import DEFAULT_MODEL, MODELS, ModelSpec, ensure_model
-    from tastemaker.llm.retry import backoff_delay
     from tastemaker.llm.server import EmbeddedServer
 
 # Names are imported on first use: the openai SDK takes most of a second to import, and
 # commands that never call an LLM (``tastemaker --help``, ``catalog import``) should not pay it.
 _WHERE = {
     "ResponseCache": "cache", "cache_key": "cache", "is_cacheable": "cache",
-    "LLMClient": "client", "backoff_delay": "retry",
+    "LLMClient": "client",
     "Choice": "completion", "Completion": "completion", "GeneratedToken": "completion",
     "TokenLogprob": "completion", "Usage": "completion",
     "LLMConfig": "config", "default_cache_path": "config", "connect": "connection",
@@ -68,7 +67,6 @@ __all__ = [
     "ResponseCache",
     "TokenLogprob",
     "Usage",
-    "backoff_delay",
     "cache_key",
     "connect",
     "default_cache_path",

@@ -1,9 +1,11 @@
-"""One async client for every OpenAI-compatible server, with our own retries, limits and cache.
+"""One async client for every OpenAI-compatible server, with tenacity retries, limits and cache.
 
 The openai SDK does the HTTP and the request shapes; its own retries are switched off
-(``max_retries=0``) because a rating run needs to *see* them: each retry is counted in the
-ledger, and the policy (:mod:`tastemaker.llm.retry`: 408/429/5xx, connection failures and
-timeouts, full-jitter backoff) is one setting for every server.
+(``max_retries=0``) because a rating run needs to *see* them: tenacity's ``before_sleep`` hook
+counts each retry and its reason in the ledger, and the policy (:mod:`tastemaker.llm.retry`:
+408/429/5xx, connection failures and timeouts, full-jitter backoff) is one setting for every
+server. Inside the SDK the retries would be invisible to the ledger, hold the concurrency slot
+through the backoff, and follow the SDK's schedule rather than the config's.
 
 Concurrency is bounded by a semaphore held for each attempt, not during backoff, so a task
 waiting out a 429 leaves its place to others. Each attempt is bounded by ``timeout_s`` in total
@@ -14,20 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 import openai
+import tenacity
 
 from tastemaker.errors import ConfigError, LLMError, LLMTimeout
 from tastemaker.llm.cache import ResponseCache, cache_key, is_cacheable
 from tastemaker.llm.completion import Completion, completion_from_dict, parse_response
 from tastemaker.llm.config import LLMConfig
 from tastemaker.llm.ledger import Ledger
-from tastemaker.llm.retry import RETRYABLE_STATUS, backoff_delay, describe, retry_after
+from tastemaker.llm.retry import Backoff, describe, is_retryable, retry_reason
 
 __all__ = ["NO_API_KEY", "LLMClient"]
 
@@ -52,7 +54,6 @@ class LLMClient:
         cache: ResponseCache | None = None,
         ledger: Ledger | None = None,
         sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
     ) -> None:
         url = base_url or config.base_url
         if url is None:
@@ -66,7 +67,6 @@ class LLMClient:
         self.cache = cache
         self.ledger = ledger if ledger is not None else Ledger()
         self._sleep = sleep
-        self._rng = rng or random.Random()
         self._semaphore = asyncio.Semaphore(config.concurrency)
         self._key_set = bool(os.environ.get(config.api_key_env))
         self._openai = openai.AsyncOpenAI(
@@ -180,51 +180,53 @@ class LLMClient:
         """Send with retries; return the body and the time the first attempt got a slot.
 
         Latency counts from that moment: the wait for the semaphore is our own queue, not the
-        server's speed.
+        server's speed. Each attempt takes a slot and gives it back before the backoff.
         """
-        attempts = self.config.max_retries + 1
-        first_start: float | None = None
-        reason = ""
-        last: BaseException | None = None
-        for attempt in range(attempts):
-            server_wait: float | None = None
-            try:
-                async with self._semaphore:
-                    start = self.ledger.call_started()
-                    first_start = start if first_start is None else first_start
-                    try:
-                        async with asyncio.timeout(self.config.timeout_s):
-                            data = await self._send_once(endpoint, kwargs, extra_body)
-                            return data, first_start
-                    finally:
-                        self.ledger.call_ended()
-            except (TimeoutError, openai.APITimeoutError) as exc:
-                reason, last = "timeout", exc
-            except openai.APIStatusError as exc:
-                if exc.status_code not in RETRYABLE_STATUS:
-                    self.ledger.record_failure()
-                    raise LLMError(self._status_message(endpoint, exc)) from exc
-                reason, last = str(exc.status_code), exc
-                server_wait = retry_after(exc)
-            except openai.APIConnectionError as exc:
-                reason, last = "connection", exc
-            except LLMError:  # a 200 whose body is not JSON: retrying would not help
-                self.ledger.record_failure()
-                raise
-            if attempt + 1 < attempts:
-                self.ledger.record_retry(reason)
-                delay = backoff_delay(
-                    attempt, self.config.backoff_base_s, self.config.backoff_max_s, self._rng
-                )
-                if server_wait is not None:
-                    delay = max(delay, min(server_wait, self.config.backoff_max_s))
-                await self._sleep(delay)
-        timed_out = reason == "timeout"
-        self.ledger.record_failure(timeout=timed_out)
+        first_start: list[float] = []
+
+        async def attempt() -> dict[str, Any]:
+            async with self._semaphore:
+                start = self.ledger.call_started()
+                if not first_start:
+                    first_start.append(start)
+                try:
+                    async with asyncio.timeout(self.config.timeout_s):
+                        return await self._send_once(endpoint, kwargs, extra_body)
+                finally:
+                    self.ledger.call_ended()
+
+        retrying = tenacity.AsyncRetrying(
+            stop=tenacity.stop_after_attempt(self.config.max_retries + 1),
+            wait=Backoff(self.config.backoff_base_s, self.config.backoff_max_s),
+            retry=tenacity.retry_if_exception(is_retryable),
+            before_sleep=self._count_retry,
+            sleep=self._sleep,
+            reraise=True,  # the last attempt's own exception, mapped to ours below
+        )
+        try:
+            data: dict[str, Any] = await retrying(attempt)
+        except (TimeoutError, openai.APIError, LLMError) as exc:
+            raise self._failed(endpoint, exc) from exc
+        return data, first_start[0]
+
+    def _count_retry(self, state: tenacity.RetryCallState) -> None:
+        """tenacity ``before_sleep``: an attempt failed in a way worth another one."""
+        exc = state.outcome.exception() if state.outcome is not None else None
+        self.ledger.record_retry((retry_reason(exc) if exc is not None else None) or "unknown")
+
+    def _failed(self, endpoint: str, exc: BaseException) -> LLMError:
+        """Count a call that raised and say why: retries used up, a 4xx, or a bad body."""
+        reason = retry_reason(exc)
+        self.ledger.record_failure(timeout=reason == "timeout")
+        if isinstance(exc, LLMError):  # a 200 whose body is not JSON: retrying would not help
+            return exc
+        if reason is None and isinstance(exc, openai.APIStatusError):
+            return LLMError(self._status_message(endpoint, exc))
+        attempts = self.config.max_retries + 1  # only stop_after_attempt ends the retries
         what = f"{self._where(endpoint)}: gave up after {attempts} attempt(s), last: "
-        if timed_out:
-            raise LLMTimeout(what + f"no answer within {self.config.timeout_s:g} s") from last
-        raise LLMError(what + describe(last)) from last
+        if reason == "timeout":
+            return LLMTimeout(what + f"no answer within {self.config.timeout_s:g} s")
+        return LLMError(what + describe(exc))
 
     async def _send_once(
         self, endpoint: str, kwargs: dict[str, Any], extra_body: dict[str, Any]
