@@ -15,6 +15,7 @@ waiting out a 429 leaves its place to others. Each attempt is bounded by ``timeo
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -26,6 +27,7 @@ import tenacity
 
 from tastemaker.errors import ConfigError, LLMError, LLMTimeout
 from tastemaker.llm.cache import ResponseCache, cache_key, is_cacheable
+from tastemaker.llm.chat_template import ChatFrame, fetch_frame
 from tastemaker.llm.completion import Completion, completion_from_dict, parse_response
 from tastemaker.llm.config import LLMConfig
 from tastemaker.llm.ledger import Ledger
@@ -68,6 +70,8 @@ class LLMClient:
         self.ledger = ledger if ledger is not None else Ledger()
         self._sleep = sleep
         self._semaphore = asyncio.Semaphore(config.concurrency)
+        self._frames: dict[tuple[str, ...], ChatFrame] = {}
+        self._frames_lock = asyncio.Lock()
         self._key_set = bool(os.environ.get(config.api_key_env))
         self._openai = openai.AsyncOpenAI(
             base_url=self.base_url,
@@ -128,6 +132,29 @@ class LLMClient:
             params["top_logprobs"] = logprobs
         body = {"messages": [dict(m) for m in messages]}
         return await self._request("chat", body, params, extra, use_cache)
+
+    async def apply_template(self, messages: Sequence[Mapping[str, str]]) -> str:
+        """The prompt the server's chat template makes of ``messages``, the assistant turn
+        opened (llama.cpp's ``POST /apply-template``; other servers answer 404)."""
+        body = {"messages": [dict(m) for m in messages]}
+        data, started = await self._send_with_retries("apply-template", body, {})
+        prompt = data.get("prompt")
+        if not isinstance(prompt, str):
+            self.ledger.record_failure()
+            raise LLMError(f"{self._where('apply-template')}: no prompt in {str(data)[:300]!r}")
+        self.ledger.record_success(time.perf_counter() - started, 0, 0)
+        return prompt
+
+    async def chat_frame(self, roles: Sequence[str]) -> ChatFrame:
+        """The model's chat template around messages of ``roles``, asked of the server once per
+        client and role sequence (see :mod:`tastemaker.llm.chat_template`)."""
+        key = tuple(roles)
+        async with self._frames_lock:  # concurrent first callers wait for one fetch
+            frame = self._frames.get(key)
+            if frame is None:
+                frame = await fetch_frame(self.apply_template, key, self._where("apply-template"))
+                self._frames[key] = frame
+        return frame
 
     async def _request(
         self,
@@ -232,6 +259,9 @@ class LLMClient:
         self, endpoint: str, kwargs: dict[str, Any], extra_body: dict[str, Any]
     ) -> dict[str, Any]:
         extra = extra_body or None
+        if endpoint == "apply-template":
+            text: str = await self._openai.post(self._template_url, cast_to=str, body=kwargs)
+            return self._json_object(endpoint, text)
         if endpoint == "chat":
             raw: Any = await self._openai.chat.completions.with_raw_response.create(
                 model=self.model, **kwargs, extra_body=extra
@@ -240,11 +270,14 @@ class LLMClient:
             raw = await self._openai.completions.with_raw_response.create(
                 model=self.model, **kwargs, extra_body=extra
             )
+        return self._json_object(endpoint, raw.http_response.text)
+
+    def _json_object(self, endpoint: str, text: str) -> dict[str, Any]:
         try:
-            data = raw.http_response.json()
+            data = json.loads(text)
         except ValueError as exc:
             raise LLMError(
-                f"{self._where(endpoint)}: response is not JSON: {raw.text[:300]!r}"
+                f"{self._where(endpoint)}: response is not JSON: {text[:300]!r}"
             ) from exc
         if not isinstance(data, dict):
             raise LLMError(
@@ -252,7 +285,14 @@ class LLMClient:
             )
         return data
 
+    @property
+    def _template_url(self) -> str:
+        """llama.cpp serves ``/apply-template`` beside ``/v1``, not under it."""
+        return self.base_url.removesuffix("/v1") + "/apply-template"
+
     def _where(self, endpoint: str) -> str:
+        if endpoint == "apply-template":
+            return f"{self._template_url} (model {self.model!r})"
         path = "/chat/completions" if endpoint == "chat" else "/completions"
         return f"{self.base_url}{path} (model {self.model!r})"
 
