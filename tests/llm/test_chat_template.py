@@ -72,27 +72,19 @@ def templated(smollm_path: Path, request: pytest.FixtureRequest) -> Iterator[Emb
 
 
 @pytest.mark.llm
+@pytest.mark.parametrize(
+    "templated", [None, INST, TRIM], indirect=True, ids=["the-gguf's", "inst", "trim"]
+)
 @pytest.mark.parametrize("roles", [RATING, REPAIR])
-def test_a_frame_renders_what_the_models_own_template_renders(
-    smollm_server: EmbeddedServer, roles: tuple[str, ...]
-) -> None:
-    frame, rendered, truth, calls = asyncio.run(_frames_and_truth(smollm_server, roles))
-    assert rendered == truth
-    assert truth.startswith("<|im_start|>system\n")  # SmolLM2's GGUF holds a ChatML template
-    assert not frame.trims
-    assert calls == 2  # the placeholders, then the check with probe contents
-
-
-@pytest.mark.llm
-@pytest.mark.parametrize("templated", [INST, TRIM], indirect=True, ids=["inst", "trim"])
-@pytest.mark.parametrize("roles", [RATING, REPAIR])
-def test_frames_follow_whatever_template_the_server_has(
+def test_a_frame_renders_what_the_servers_template_renders(
     templated: EmbeddedServer, roles: tuple[str, ...]
 ) -> None:
-    frame, rendered, truth, _ = asyncio.run(_frames_and_truth(templated, roles))
+    frame, rendered, truth, calls = asyncio.run(_frames_and_truth(templated, roles))
     assert rendered == truth
-    assert "<|im_start|>user" not in truth  # not ChatML
-    assert frame.trims == ("start_of_turn" in truth)
+    # SmolLM2's GGUF holds a ChatML template; the others are not ChatML
+    assert ("<|im_start|>user" in truth) == (templated.chat_template is None)
+    assert frame.trims == (templated.chat_template == TRIM)
+    assert calls == 2  # the placeholders, then the check with probe contents
 
 
 @pytest.mark.llm
