@@ -205,10 +205,9 @@ class SameGraph(ItemKNN):
         self.fitted = fitted
         self.description += " (graph built once, by item_knn_content)"
 
-    def _neighbour_graph(
-        self, vectors: sp.csr_matrix | npt.NDArray[np.float32], n_items: int
-    ) -> sp.csr_matrix:
+    def _content_graph(self, vectors: npt.NDArray[np.float32]) -> sp.csr_matrix:
         graph = self.fitted._similar
+        n_items = vectors.shape[0]
         if graph.shape != (n_items, n_items):
             raise RuntimeError("fit the source item_knn_content first")
         return graph

@@ -106,10 +106,11 @@ async def rate_all(
     seconds: list[float] = []
     calls = 0
     async with LLMClient(config) as llm:
+        template = await template.for_server(llm, "model")
         for persona, fits, misfits in cases:
             for item in [*fits, *misfits]:
                 prompt = template.render(
-                    persona, item.text, "chatml", yesno=strategy.name == "yesno"
+                    persona, item.text, "model", yesno=strategy.name == "yesno"
                 )
                 started = time.perf_counter()
                 outcome = await strategy.rate(llm, prompt, seed=11)
@@ -149,7 +150,7 @@ async def pipeline_vs_raw(
             llm.complete = recording  # type: ignore[method-assign]
             started = time.perf_counter()
             await run_ratings(
-                llm, pairs, strategy=LogprobStrategy(), template=template, fmt="chatml",
+                llm, pairs, strategy=LogprobStrategy(), template=template, fmt="model",
                 key=RatingKey(template.version, model, "logprobs"), server="bench", seed=11,
                 sink=lambda r: insert_rating(store, r, None),
             )  # fmt: skip

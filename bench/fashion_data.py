@@ -302,7 +302,7 @@ def _rate(
                     todo,
                     strategy=rater,
                     template=template,
-                    fmt="chatml",
+                    fmt="model",
                     key=key,
                     server="embedded llama.cpp (xllamacpp)",
                     seed=seed,

@@ -11,7 +11,7 @@ import pytest
 
 from tastemaker.catalog.sample import write_sample_catalog
 from tastemaker.errors import LLMError
-from tastemaker.llm.models import ensure_model
+from tastemaker.llm.models import DEFAULT_MODEL, ensure_model
 from tastemaker.llm.server import EmbeddedServer
 from tastemaker.store import Store, open_store
 
@@ -52,4 +52,17 @@ def smollm_server() -> Iterator[EmbeddedServer]:
     with EmbeddedServer(
         path, model_name="smollm2-135m-instruct", ctx_per_slot=2048, n_parallel=2
     ) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def qwen_server() -> Iterator[EmbeddedServer]:
+    """The default rater (Qwen2.5-Coder-1.5B) in one slot, for the few ``slow`` tests that need
+    a real model's own chat template and sensible answers (about 10 s to start on 2 cores)."""
+    try:
+        path = ensure_model(DEFAULT_MODEL)
+    except LLMError as exc:
+        pytest.skip(f"cannot build {DEFAULT_MODEL}: {exc}")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    with EmbeddedServer(path, model_name=DEFAULT_MODEL, ctx_per_slot=2048, n_parallel=1) as server:
         yield server

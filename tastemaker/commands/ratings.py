@@ -29,6 +29,7 @@ from tastemaker.ratings.diagnostics import diagnose
 from tastemaker.ratings.engine import RunSummary, run_ratings
 from tastemaker.ratings.prompts import (
     DEFAULT_TEMPLATE,
+    PROMPT_FORMATS,
     PersonaView,
     PromptFormat,
     RatingTemplate,
@@ -70,8 +71,13 @@ def generate(
         DEFAULT_TEMPLATE
     ),
     prompt_format: Annotated[
-        str, typer.Option("--format", help="chatml | inst (raw prompts) | messages (chat API).")
-    ] = "chatml",
+        str,
+        typer.Option(
+            "--format",
+            help="model (the model's own chat template, rendered by the server) | inst "
+            "(Mistral [INST] framing) | messages (chat API, for servers without raw prompts).",
+        ),
+    ] = "model",
     temperature: Annotated[
         float | None, typer.Option(help="Sampling temperature (sample, free).")
     ] = None,
@@ -106,11 +112,11 @@ def generate(
 ) -> None:
     """Rate persona × item pairs, one pair per request; a re-run resumes where it stopped."""
     config = llm_config(llm, model, api_key_env, concurrency, timeout)
-    if prompt_format not in ("chatml", "inst", "messages"):
-        raise ConfigError(f"--format {prompt_format}: choose chatml, inst or messages")
+    if prompt_format not in PROMPT_FORMATS:
+        raise ConfigError(f"--format {prompt_format}: choose {', '.join(PROMPT_FORMATS)}")
     if constraint not in ("grammar", "guided_choice", "none"):
         raise ConfigError(f"--constraint {constraint}: choose grammar, guided_choice or none")
-    fmt = cast(PromptFormat, prompt_format)
+    fmt: PromptFormat = prompt_format  # narrowed by the check above
     rater = make_strategy(
         strategy, temperature=temperature, n=n, constraint=cast(Constraint, constraint)
     )
@@ -261,7 +267,7 @@ def sweep(
         rater = make_strategy(strategy, temperature=value, n=n)
         key = RatingKey(loaded.version, config.model, rater.name)
         rows: list[dict[str, object]] = []
-        _run(config, pairs, rater, loaded, "chatml", key, seed, False,
+        _run(config, pairs, rater, loaded, "model", key, seed, False,
              partial(_append_row, rows), set())  # fmt: skip
         write_parquet(rows, folder / f"{strategy}-t{value:g}.parquet")
         d = diagnose(pd.DataFrame(rows))

@@ -8,13 +8,13 @@ a small filtered subset exactly (where an approximate index would lose recall).
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
+from cachetools import LRUCache
 
 from tastemaker.catalog.schema import Item
 from tastemaker.errors import DataError, NotFoundError
@@ -32,7 +32,8 @@ Positions = npt.NDArray[np.intp]
 #: Scoring a copy costs its share of a full scan; gathering the rows anew for each query cost
 #: 2-4x the product itself (measured at d = 384).
 _SUBSET_BELOW = 0.6
-#: Memory the per-filter row copies may use, least recently used dropped first.
+#: Memory the per-filter row copies may use, least recently used dropped first (a copy larger
+#: than all of it is used once and not kept).
 _SUBSET_CACHE_BYTES = 256 << 20
 #: Queries are scored in blocks of at most this many scores, bounding the memory of a batch.
 _BLOCK_SCORES = 1 << 22
@@ -97,7 +98,9 @@ class VectorTable:
         self.positions: dict[str, int] = {}
         self.metadata = ItemMetadata.empty(0)
         self._buffer: Matrix = np.empty((0, dim), dtype=np.float32)
-        self._subsets: OrderedDict[ItemFilter, tuple[Positions, Matrix]] = OrderedDict()
+        self._subsets: LRUCache[ItemFilter, tuple[Positions, Matrix]] = LRUCache(
+            maxsize=_SUBSET_CACHE_BYTES, getsizeof=_copy_bytes
+        )
         self._subsets_lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -215,16 +218,19 @@ class VectorTable:
         """The rows passing ``allowed``'s filter and a contiguous copy of their vectors."""
         assert allowed.item_filter is not None
         assert allowed.filter_mask is not None
-        with self._subsets_lock:
+        with self._subsets_lock:  # an LRU's read reorders it, so reads take the lock too
             hit = self._subsets.get(allowed.item_filter)
-            if hit is not None:
-                self._subsets.move_to_end(allowed.item_filter)
-                return hit
+        if hit is not None:
+            return hit
         rows = np.flatnonzero(allowed.filter_mask)
         copy = np.take(self.vectors, rows, axis=0)
         copy.flags.writeable = False
-        with self._subsets_lock:
-            self._subsets[allowed.item_filter] = (rows, copy)
-            while sum(m.nbytes for _, m in self._subsets.values()) > _SUBSET_CACHE_BYTES:
-                self._subsets.popitem(last=False)
+        if copy.nbytes <= self._subsets.maxsize:  # a copy larger than the budget is not kept
+            with self._subsets_lock:
+                self._subsets[allowed.item_filter] = (rows, copy)
         return rows, copy
+
+
+def _copy_bytes(entry: tuple[Positions, Matrix]) -> int:
+    """What a cached subset weighs against the budget: its vector copy."""
+    return int(entry[1].nbytes)

@@ -13,13 +13,13 @@ item whose field is missing never matches a constraint on that field.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+from cachetools import LRUCache
 
 from tastemaker.catalog.schema import Item
 from tastemaker.errors import DataError
@@ -158,7 +158,7 @@ class ItemMetadata:
             column.setflags(write=False)
             self._codes[field] = column
             self._vocab[field] = words
-        self._cache: OrderedDict[ItemFilter, tuple[Mask, int]] = OrderedDict()
+        self._cache: LRUCache[ItemFilter, tuple[Mask, int]] = LRUCache(maxsize=_CACHE_SIZE)
         self._lock = threading.Lock()
 
     @classmethod
@@ -223,11 +223,10 @@ class ItemMetadata:
 
     def mask(self, item_filter: ItemFilter) -> tuple[Mask, int]:
         """The read-only allowed-position mask ``[n]`` and its count of True, cached per filter."""
-        with self._lock:
+        with self._lock:  # an LRU's read reorders it, so reads take the lock too
             hit = self._cache.get(item_filter)
-            if hit is not None:
-                self._cache.move_to_end(item_filter)
-                return hit
+        if hit is not None:
+            return hit
         mask = np.ones(self._n, dtype=np.bool_)
         for field, allowed in item_filter.constraints().items():
             # A look-up table over codes turns "value in allowed set" into one gather.
@@ -239,8 +238,6 @@ class ItemMetadata:
         entry = (mask, int(np.count_nonzero(mask)))
         with self._lock:
             self._cache[item_filter] = entry
-            if len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
         return entry
 
     def concat(self, other: ItemMetadata) -> ItemMetadata:

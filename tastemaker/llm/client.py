@@ -1,9 +1,11 @@
-"""One async client for every OpenAI-compatible server, with our own retries, limits and cache.
+"""One async client for every OpenAI-compatible server, with tenacity retries, limits and cache.
 
 The openai SDK does the HTTP and the request shapes; its own retries are switched off
-(``max_retries=0``) because a rating run needs to *see* them: each retry is counted in the
-ledger, and the policy (:mod:`tastemaker.llm.retry`: 408/429/5xx, connection failures and
-timeouts, full-jitter backoff) is one setting for every server.
+(``max_retries=0``) because a rating run needs to *see* them: tenacity's ``before_sleep`` hook
+counts each retry and its reason in the ledger, and the policy (:mod:`tastemaker.llm.retry`:
+408/429/5xx, connection failures and timeouts, full-jitter backoff) is one setting for every
+server. Inside the SDK the retries would be invisible to the ledger, hold the concurrency slot
+through the backoff, and follow the SDK's schedule rather than the config's.
 
 Concurrency is bounded by a semaphore held for each attempt, not during backoff, so a task
 waiting out a 429 leaves its place to others. Each attempt is bounded by ``timeout_s`` in total
@@ -13,21 +15,23 @@ waiting out a 429 leaves its place to others. Each attempt is bounded by ``timeo
 from __future__ import annotations
 
 import asyncio
+import json
 import os
-import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 import openai
+import tenacity
 
 from tastemaker.errors import ConfigError, LLMError, LLMTimeout
 from tastemaker.llm.cache import ResponseCache, cache_key, is_cacheable
+from tastemaker.llm.chat_template import ChatFrame, fetch_frame
 from tastemaker.llm.completion import Completion, completion_from_dict, parse_response
 from tastemaker.llm.config import LLMConfig
 from tastemaker.llm.ledger import Ledger
-from tastemaker.llm.retry import RETRYABLE_STATUS, backoff_delay, describe, retry_after
+from tastemaker.llm.retry import Backoff, describe, is_retryable, retry_reason
 
 __all__ = ["NO_API_KEY", "LLMClient"]
 
@@ -52,7 +56,6 @@ class LLMClient:
         cache: ResponseCache | None = None,
         ledger: Ledger | None = None,
         sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
     ) -> None:
         url = base_url or config.base_url
         if url is None:
@@ -66,8 +69,9 @@ class LLMClient:
         self.cache = cache
         self.ledger = ledger if ledger is not None else Ledger()
         self._sleep = sleep
-        self._rng = rng or random.Random()
         self._semaphore = asyncio.Semaphore(config.concurrency)
+        self._frames: dict[tuple[str, ...], ChatFrame] = {}
+        self._frames_lock = asyncio.Lock()
         self._key_set = bool(os.environ.get(config.api_key_env))
         self._openai = openai.AsyncOpenAI(
             base_url=self.base_url,
@@ -129,6 +133,29 @@ class LLMClient:
         body = {"messages": [dict(m) for m in messages]}
         return await self._request("chat", body, params, extra, use_cache)
 
+    async def apply_template(self, messages: Sequence[Mapping[str, str]]) -> str:
+        """The prompt the server's chat template makes of ``messages``, the assistant turn
+        opened (llama.cpp's ``POST /apply-template``; other servers answer 404)."""
+        body = {"messages": [dict(m) for m in messages]}
+        data, started = await self._send_with_retries("apply-template", body, {})
+        prompt = data.get("prompt")
+        if not isinstance(prompt, str):
+            self.ledger.record_failure()
+            raise LLMError(f"{self._where('apply-template')}: no prompt in {str(data)[:300]!r}")
+        self.ledger.record_success(time.perf_counter() - started, 0, 0)
+        return prompt
+
+    async def chat_frame(self, roles: Sequence[str]) -> ChatFrame:
+        """The model's chat template around messages of ``roles``, asked of the server once per
+        client and role sequence (see :mod:`tastemaker.llm.chat_template`)."""
+        key = tuple(roles)
+        async with self._frames_lock:  # concurrent first callers wait for one fetch
+            frame = self._frames.get(key)
+            if frame is None:
+                frame = await fetch_frame(self.apply_template, key, self._where("apply-template"))
+                self._frames[key] = frame
+        return frame
+
     async def _request(
         self,
         endpoint: str,
@@ -180,56 +207,61 @@ class LLMClient:
         """Send with retries; return the body and the time the first attempt got a slot.
 
         Latency counts from that moment: the wait for the semaphore is our own queue, not the
-        server's speed.
+        server's speed. Each attempt takes a slot and gives it back before the backoff.
         """
-        attempts = self.config.max_retries + 1
-        first_start: float | None = None
-        reason = ""
-        last: BaseException | None = None
-        for attempt in range(attempts):
-            server_wait: float | None = None
-            try:
-                async with self._semaphore:
-                    start = self.ledger.call_started()
-                    first_start = start if first_start is None else first_start
-                    try:
-                        async with asyncio.timeout(self.config.timeout_s):
-                            data = await self._send_once(endpoint, kwargs, extra_body)
-                            return data, first_start
-                    finally:
-                        self.ledger.call_ended()
-            except (TimeoutError, openai.APITimeoutError) as exc:
-                reason, last = "timeout", exc
-            except openai.APIStatusError as exc:
-                if exc.status_code not in RETRYABLE_STATUS:
-                    self.ledger.record_failure()
-                    raise LLMError(self._status_message(endpoint, exc)) from exc
-                reason, last = str(exc.status_code), exc
-                server_wait = retry_after(exc)
-            except openai.APIConnectionError as exc:
-                reason, last = "connection", exc
-            except LLMError:  # a 200 whose body is not JSON: retrying would not help
-                self.ledger.record_failure()
-                raise
-            if attempt + 1 < attempts:
-                self.ledger.record_retry(reason)
-                delay = backoff_delay(
-                    attempt, self.config.backoff_base_s, self.config.backoff_max_s, self._rng
-                )
-                if server_wait is not None:
-                    delay = max(delay, min(server_wait, self.config.backoff_max_s))
-                await self._sleep(delay)
-        timed_out = reason == "timeout"
-        self.ledger.record_failure(timeout=timed_out)
+        first_start: list[float] = []
+
+        async def attempt() -> dict[str, Any]:
+            async with self._semaphore:
+                start = self.ledger.call_started()
+                if not first_start:
+                    first_start.append(start)
+                try:
+                    async with asyncio.timeout(self.config.timeout_s):
+                        return await self._send_once(endpoint, kwargs, extra_body)
+                finally:
+                    self.ledger.call_ended()
+
+        retrying = tenacity.AsyncRetrying(
+            stop=tenacity.stop_after_attempt(self.config.max_retries + 1),
+            wait=Backoff(self.config.backoff_base_s, self.config.backoff_max_s),
+            retry=tenacity.retry_if_exception(is_retryable),
+            before_sleep=self._count_retry,
+            sleep=self._sleep,
+            reraise=True,  # the last attempt's own exception, mapped to ours below
+        )
+        try:
+            data: dict[str, Any] = await retrying(attempt)
+        except (TimeoutError, openai.APIError, LLMError) as exc:
+            raise self._failed(endpoint, exc) from exc
+        return data, first_start[0]
+
+    def _count_retry(self, state: tenacity.RetryCallState) -> None:
+        """tenacity ``before_sleep``: an attempt failed in a way worth another one."""
+        exc = state.outcome.exception() if state.outcome is not None else None
+        self.ledger.record_retry((retry_reason(exc) if exc is not None else None) or "unknown")
+
+    def _failed(self, endpoint: str, exc: BaseException) -> LLMError:
+        """Count a call that raised and say why: retries used up, a 4xx, or a bad body."""
+        reason = retry_reason(exc)
+        self.ledger.record_failure(timeout=reason == "timeout")
+        if isinstance(exc, LLMError):  # a 200 whose body is not JSON: retrying would not help
+            return exc
+        if reason is None and isinstance(exc, openai.APIStatusError):
+            return LLMError(self._status_message(endpoint, exc))
+        attempts = self.config.max_retries + 1  # only stop_after_attempt ends the retries
         what = f"{self._where(endpoint)}: gave up after {attempts} attempt(s), last: "
-        if timed_out:
-            raise LLMTimeout(what + f"no answer within {self.config.timeout_s:g} s") from last
-        raise LLMError(what + describe(last)) from last
+        if reason == "timeout":
+            return LLMTimeout(what + f"no answer within {self.config.timeout_s:g} s")
+        return LLMError(what + describe(exc))
 
     async def _send_once(
         self, endpoint: str, kwargs: dict[str, Any], extra_body: dict[str, Any]
     ) -> dict[str, Any]:
         extra = extra_body or None
+        if endpoint == "apply-template":
+            text: str = await self._openai.post(self._template_url, cast_to=str, body=kwargs)
+            return self._json_object(endpoint, text)
         if endpoint == "chat":
             raw: Any = await self._openai.chat.completions.with_raw_response.create(
                 model=self.model, **kwargs, extra_body=extra
@@ -238,11 +270,14 @@ class LLMClient:
             raw = await self._openai.completions.with_raw_response.create(
                 model=self.model, **kwargs, extra_body=extra
             )
+        return self._json_object(endpoint, raw.http_response.text)
+
+    def _json_object(self, endpoint: str, text: str) -> dict[str, Any]:
         try:
-            data = raw.http_response.json()
+            data = json.loads(text)
         except ValueError as exc:
             raise LLMError(
-                f"{self._where(endpoint)}: response is not JSON: {raw.text[:300]!r}"
+                f"{self._where(endpoint)}: response is not JSON: {text[:300]!r}"
             ) from exc
         if not isinstance(data, dict):
             raise LLMError(
@@ -250,7 +285,14 @@ class LLMClient:
             )
         return data
 
+    @property
+    def _template_url(self) -> str:
+        """llama.cpp serves ``/apply-template`` beside ``/v1``, not under it."""
+        return self.base_url.removesuffix("/v1") + "/apply-template"
+
     def _where(self, endpoint: str) -> str:
+        if endpoint == "apply-template":
+            return f"{self._template_url} (model {self.model!r})"
         path = "/chat/completions" if endpoint == "chat" else "/completions"
         return f"{self.base_url}{path} (model {self.model!r})"
 

@@ -41,6 +41,8 @@ class EmbeddedServer:
     ``ctx_per_slot`` tokens of context, so the KV cache holds ``n_parallel * ctx_per_slot``.
     Match the client's concurrency to ``n_parallel``: extra requests would only queue inside
     the server, where their wait counts against the client's per-request timeout.
+    ``chat_template`` (Jinja source) replaces the template inside the GGUF file, for a file
+    that has none or a wrong one; the server renders it for chat and ``/apply-template``.
     """
 
     def __init__(
@@ -52,6 +54,7 @@ class EmbeddedServer:
         n_parallel: int = 2,
         threads: int | None = None,
         cache_prompt: bool = True,
+        chat_template: str | None = None,
         startup_timeout_s: float = 300.0,
         verbose: bool = False,
     ) -> None:
@@ -63,6 +66,7 @@ class EmbeddedServer:
         self.n_parallel = n_parallel
         self.threads = threads or usable_cpus()
         self.cache_prompt = cache_prompt
+        self.chat_template = chat_template
         self.startup_timeout_s = startup_timeout_s
         self.verbose = verbose
         self._server: Any = None
@@ -110,6 +114,8 @@ class EmbeddedServer:
         params.cpuparams.n_threads = self.threads
         params.cpuparams_batch.n_threads = self.threads
         params.cache_prompt = self.cache_prompt
+        if self.chat_template is not None:  # else the template inside the GGUF file
+            params.chat_template = self.chat_template
         params.verbosity = 3 if self.verbose else 0
         try:
             server = xllamacpp.Server(params)

@@ -73,6 +73,7 @@ async def run_ratings(
 ) -> RunSummary:
     """Rate every pair not in ``skip``; returns the summary. Raises LLMError when the server
     fails :data:`MAX_CONSECUTIVE_FAILURES` times in a row (what was stored stays stored)."""
+    template = await template.for_server(llm, fmt)  # the server's chat template, once a run
     skip = skip or set()
     todo = [(p, i) for p, i in pairs if (p.id, i.id) not in skip]
     summary = RunSummary(planned=len(pairs), skipped=len(pairs) - len(todo))

@@ -3,9 +3,12 @@
 A template (``templates/<name>-v<N>.toml``) holds the words; this module turns them into
 the three shapes servers want:
 
-* ``inst`` — the original team's Mistral framing, ``[INST] … [/INST]``, as one raw prompt;
-* ``chatml`` — the ``<|im_start|>`` chat markup of Qwen and SmolLM2, as one raw prompt, for
-  ``/v1/completions`` where the rating strategies need raw continuation;
+* ``model`` (the default) — one raw prompt made by the model's own chat template, which the
+  server renders (:mod:`tastemaker.llm.chat_template`; once per run, not per rating), for
+  ``/v1/completions`` where the rating strategies need raw continuation. Get the template with
+  :meth:`RatingTemplate.for_server` before rendering;
+* ``inst`` — the original team's Mistral framing, ``[INST] … [/INST]``, as one raw prompt, a
+  declared format for a model or server without a template to render;
 * ``messages`` — system and user messages for ``/v1/chat/completions`` on chat-only servers.
 
 The template version stored with each rating is ``<name>-v<N>@<first 8 hex of sha256>``, so
@@ -17,19 +20,25 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tastemaker.errors import ConfigError
 from tastemaker.ratings.scale import SCALE_DESCRIPTIONS
 
+if TYPE_CHECKING:  # annotations only: the openai SDK loads when a client is made, not here
+    from tastemaker.llm.chat_template import ChatFrame
+    from tastemaker.llm.client import LLMClient
+
 __all__ = [
     "DEFAULT_TEMPLATE",
+    "PROMPT_FORMATS",
+    "ROLES",
     "PersonaView",
     "Prompt",
     "PromptFormat",
@@ -37,8 +46,11 @@ __all__ = [
     "load_template",
 ]
 
-PromptFormat = Literal["inst", "chatml", "messages"]
+PromptFormat = Literal["model", "inst", "messages"]
+PROMPT_FORMATS: tuple[PromptFormat, ...] = ("model", "inst", "messages")
 DEFAULT_TEMPLATE = "shopper-v1"
+#: The roles of a rating prompt, in order (the frame fetched for the ``model`` format).
+ROLES = ("system", "user")
 
 
 class _Example(BaseModel):
@@ -102,7 +114,8 @@ class PersonaView:
 
 @dataclass(frozen=True)
 class Prompt:
-    """One rendered request: raw text for completions, or messages for chat."""
+    """One rendered request: raw text for completions, or messages for chat (the ``model``
+    format has both: the text its template made of the messages)."""
 
     format: PromptFormat
     text: str | None = None
@@ -111,11 +124,23 @@ class Prompt:
 
 @dataclass(frozen=True)
 class RatingTemplate:
-    """A loaded template; :meth:`render` makes the prompt for one (persona, item)."""
+    """A loaded template; :meth:`render` makes the prompt for one (persona, item).
+
+    ``frame`` is the server's chat template for the ``model`` format (None until
+    :meth:`for_server` has fetched it).
+    """
 
     name: str
     version: str
     body: _TemplateFile
+    frame: ChatFrame | None = None
+
+    async def for_server(self, llm: LLMClient, fmt: PromptFormat) -> RatingTemplate:
+        """This template ready to render ``fmt`` for ``llm``'s server: for ``model``, with the
+        server's chat template (fetched once per client); other formats need nothing."""
+        if fmt != "model":
+            return self
+        return replace(self, frame=await llm.chat_frame(ROLES))
 
     def render(
         self, persona: PersonaView, item_text: str, fmt: PromptFormat, *, yesno: bool = False
@@ -131,17 +156,16 @@ class RatingTemplate:
             persona=persona.describe(), scale=scale, examples=examples, item=item_text
         )
         system = self.body.yesno_system if yesno else self.body.system
+        messages = ({"role": "system", "content": system}, {"role": "user", "content": user})
         if fmt == "messages":
-            return Prompt(
-                fmt,
-                messages=({"role": "system", "content": system}, {"role": "user", "content": user}),
-            )
-        if fmt == "chatml":
-            text = (
-                f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"
-                "<|im_start|>assistant\n"
-            )
-            return Prompt(fmt, text=text)
+            return Prompt(fmt, messages=messages)
+        if fmt == "model":
+            if self.frame is None:
+                raise ConfigError(
+                    "the model format renders with the server's chat template: get it with "
+                    "`await template.for_server(llm, 'model')` before rendering"
+                )
+            return Prompt(fmt, text=self.frame.render(messages), messages=messages)
         return Prompt(fmt, text=f"[INST] {system}\n\n{user} [/INST]")
 
 

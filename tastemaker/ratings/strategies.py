@@ -118,7 +118,7 @@ async def _call(
             extra=extra,
         )
     if suffix:
-        raise ConfigError("continuations need a raw-text prompt (format inst or chatml)")
+        raise ConfigError("continuations need a raw-text prompt (format model or inst)")
     return await llm.chat(
         list(prompt.messages),
         max_tokens=max_tokens,
@@ -147,7 +147,7 @@ class LogprobStrategy:
 
     async def rate(self, llm: LLMClient, prompt: Prompt, *, seed: int) -> RatingOutcome:
         if prompt.text is None:
-            raise ConfigError("the logprobs strategy needs a raw-text prompt (inst or chatml)")
+            raise ConfigError("the logprobs strategy needs a raw-text prompt (model or inst)")
         counter = [0]
         first: dict[str, float] = {}
         mass = await self._expand(llm, prompt, "", "", 1.0, 0, counter, first)
@@ -291,12 +291,14 @@ class FreeStrategy:
                 {"role": "user", "content": _REPAIR},
             )
             retry = Prompt("messages", messages=messages)
-        elif prompt.format == "chatml":
-            retry = Prompt(
-                "chatml",
-                text=f"{prompt.text}{said}<|im_end|>\n<|im_start|>user\n{_REPAIR}<|im_end|>\n"
-                "<|im_start|>assistant\n",
+        elif prompt.format == "model":  # the same conversation, through the model's template
+            messages = (
+                *prompt.messages,
+                {"role": "assistant", "content": said},
+                {"role": "user", "content": _REPAIR},
             )
+            frame = await llm.chat_frame([m["role"] for m in messages])  # once per client
+            retry = Prompt("model", text=frame.render(messages), messages=messages)
         else:
             retry = Prompt("inst", text=f"{prompt.text} {said}</s>[INST] {_REPAIR} [/INST]")
         return await _call(llm, retry, max_tokens=8, temperature=0.0, seed=seed)

@@ -39,6 +39,32 @@ def test_item_knn_recommends_what_co_occurs() -> None:
     assert int(np.argmax(scores[1, [0, 1, 3]])) == 2  # item 3 for the user who rated item 2
 
 
+@pytest.mark.parametrize("neighbours", [1, 5, 40])
+def test_item_knn_keeps_each_items_top_co_occurrence_cosines(neighbours: int) -> None:
+    """The neighbour graph against brute force: row j holds j's ``neighbours`` highest
+    positive cosines over the binary training columns, never j itself (ties may go either
+    way, so rows are compared by their values)."""
+    rng = np.random.default_rng(3)
+    drawn = zip(rng.integers(0, 50, 600), rng.integers(0, 40, 600), strict=True)
+    pairs = {(int(u), int(i)) for u, i in drawn}
+    dataset = make_dataset([(u, i, 1.0, 0) for u, i in sorted(pairs)], 50, 42)  # 40, 41 unrated
+    model = ItemKNN(neighbours=neighbours)
+    model.fit(dataset)
+    columns = dataset.matrix().toarray().T.astype(np.float64)  # [n_items, n_users]
+    norms = np.linalg.norm(columns, axis=1)
+    cosine = columns @ columns.T / np.maximum(np.outer(norms, norms), 1e-12)
+    np.fill_diagonal(cosine, 0.0)
+    graph = model._similar.toarray()
+    assert np.diagonal(graph).max() == 0.0
+    for j in range(42):
+        expected = np.sort(cosine[j][cosine[j] > 0])[::-1][:neighbours]
+        found = np.sort(graph[j][graph[j] > 0])[::-1]
+        np.testing.assert_allclose(found, expected, rtol=1e-5)
+        assert set(np.flatnonzero(graph[j])) <= set(np.flatnonzero(cosine[j] > 0))
+    assert not graph[40:].any()
+    assert not graph[:, 40:].any()
+
+
 def test_item_knn_on_content_vectors_reaches_unrated_items() -> None:
     vectors = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]], dtype=np.float32)
     model = ItemKNN(item_vectors=vectors, neighbours=1)

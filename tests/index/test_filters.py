@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 from tastemaker.catalog.schema import Item
 from tastemaker.errors import DataError
 from tastemaker.index import FILTER_FIELDS, ItemFilter, ItemMetadata
+from tastemaker.index import filters as filters
 
 VALUES = st.sampled_from(["Men", "men ", "WOMEN", "Women", "Unisex", "", None])
 
@@ -87,6 +90,41 @@ def test_masks_are_cached_per_equal_filter() -> None:
     second, _ = metadata.mask(ItemFilter(gender="MEN"))
     assert first is second
     assert first.tolist() == [True, False, False]
+
+
+def test_the_mask_cache_drops_the_least_recently_used_filter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(filters, "_CACHE_SIZE", 2)
+    metadata = ItemMetadata.from_columns({"gender": ["Men", "Women", None]})
+    men, women, other = ItemFilter(gender="men"), ItemFilter(gender="women"), ItemFilter(gender="x")
+    first_men, _ = metadata.mask(men)
+    first_women, _ = metadata.mask(women)
+    assert metadata.mask(men)[0] is first_men  # men is now the most recent
+    metadata.mask(other)  # evicts women, the least recently used
+    assert metadata.mask(men)[0] is first_men
+    again, count = metadata.mask(women)
+    assert again is not first_women  # computed anew
+    assert again.tolist() == first_women.tolist()
+    assert count == 1
+
+
+def test_masks_are_shared_safely_between_threads() -> None:
+    metadata = ItemMetadata.from_columns({"gender": ["Men", "Women", None] * 100})
+    wanted = [ItemFilter(gender=g) for g in ("men", "women", "unisex")]
+    counts: list[int] = []
+
+    def work() -> None:
+        for i in range(600):
+            counts.append(metadata.mask(wanted[i % 3])[1])
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(set(counts)) == [0, 100]
+    assert len(counts) == 2400
 
 
 def test_missing_values_never_match_a_constraint() -> None:

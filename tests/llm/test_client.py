@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from pathlib import Path
 from typing import Any
@@ -11,13 +10,14 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tenacity import RetryCallState
 
 from tastemaker.errors import ConfigError, LLMError, LLMTimeout
 from tastemaker.llm.cache import ResponseCache
 from tastemaker.llm.client import LLMClient
 from tastemaker.llm.config import LLMConfig
 from tastemaker.llm.ledger import Ledger
-from tastemaker.llm.retry import backoff_delay
+from tastemaker.llm.retry import Backoff
 from tests.llm.faults import FaultInjectingServer
 
 
@@ -78,6 +78,32 @@ def test_gives_up_after_max_retries_with_llm_error() -> None:
     assert client.ledger.summary()["failures"] == 1
     assert client.ledger.summary()["retries"] == 2
     assert client.ledger.summary()["calls"] == 0
+
+
+def test_the_final_error_names_the_url_the_attempts_and_the_last_failure() -> None:
+    with FaultInjectingServer(["500"], default="503") as server:
+        client = LLMClient(config_for(server, max_retries=2), sleep=RecordingSleep())
+        with pytest.raises(LLMError) as info:
+            asyncio.run(complete_once(client))
+    message = str(info.value)
+    assert message.startswith(f"{server.base_url}/completions (model 'fake-model'): ")
+    assert "gave up after 3 attempt(s), last: HTTP 503" in message
+    assert "injected 503" in message
+    assert isinstance(info.value.__cause__, Exception)
+
+
+def test_each_retry_is_counted_with_its_own_reason() -> None:
+    sleep = RecordingSleep()
+    with FaultInjectingServer(["503", "hang", "drop", "429"]) as server:
+        client = LLMClient(config_for(server, timeout_s=0.3, max_retries=4), sleep=sleep)
+        result = asyncio.run(complete_once(client))
+    assert result.text == " 7"
+    assert server.count == 5
+    summary = client.ledger.summary()
+    assert summary["retry_reasons"] == {"429": 1, "503": 1, "connection": 1, "timeout": 1}
+    assert (summary["calls"], summary["retries"], summary["timeouts"]) == (1, 4, 1)
+    assert summary["failures"] == 0
+    assert len(sleep.delays) == 4
 
 
 @pytest.mark.parametrize("status", ["400", "401", "404", "422"])
@@ -157,29 +183,33 @@ def test_backoff_is_exponential_full_jitter_within_bounds() -> None:
     sleep = RecordingSleep()
     with FaultInjectingServer(["500"] * 5) as server:
         cfg = config_for(server, max_retries=5, backoff_base_s=0.5, backoff_max_s=3.0)
-        client = LLMClient(cfg, sleep=sleep, rng=random.Random(7))
+        client = LLMClient(cfg, sleep=sleep)
         asyncio.run(complete_once(client))
     ceilings = [0.5, 1.0, 2.0, 3.0, 3.0]
     assert len(sleep.delays) == 5
     for delay, ceiling in zip(sleep.delays, ceilings, strict=True):
         assert 0.0 <= delay <= ceiling
-    # the same seed gives the same jitter: backoff is reproducible in tests
-    rng = random.Random(7)
-    assert sleep.delays == [backoff_delay(i, 0.5, 3.0, rng) for i in range(5)]
 
 
-@given(
-    retry=st.integers(0, 40),
-    base=st.floats(0.001, 10.0),
-    extra=st.floats(0.0, 100.0),
-    seed=st.integers(0, 2**32),
-)
-def test_backoff_delay_never_exceeds_its_ceiling(
-    retry: int, base: float, extra: float, seed: int
-) -> None:
+def _waited(backoff: Backoff, attempt: int) -> float:
+    state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
+    state.attempt_number = attempt
+    return backoff(state)
+
+
+@given(attempt=st.integers(1, 40), base=st.floats(0.001, 10.0), extra=st.floats(0.0, 100.0))
+def test_backoff_never_exceeds_its_ceiling(attempt: int, base: float, extra: float) -> None:
     max_s = base + extra
-    delay = backoff_delay(retry, base, max_s, random.Random(seed))
-    assert 0.0 <= delay <= min(max_s, base * 2.0**retry)
+    delay = _waited(Backoff(base, max_s), attempt)
+    assert 0.0 <= delay <= min(max_s, base * 2.0 ** (attempt - 1))
+
+
+def test_backoff_is_jittered_over_its_whole_window() -> None:
+    """Full jitter, not equal jitter: waits spread over [0, ceiling], not [ceiling / 2, ceiling]."""
+    waits = [_waited(Backoff(1.0, 8.0), 3) for _ in range(400)]
+    assert min(waits) < 0.5
+    assert max(waits) > 3.5
+    assert max(waits) <= 4.0
 
 
 def test_retry_after_header_is_honoured_up_to_backoff_max() -> None:
@@ -220,7 +250,7 @@ def test_backoff_does_not_hold_a_concurrency_slot() -> None:
 
     with FaultInjectingServer(["503"]) as server:
         cfg = config_for(server, concurrency=1, backoff_base_s=0.3, backoff_max_s=0.3)
-        client = LLMClient(cfg, sleep=lambda s: asyncio.sleep(0.3), rng=random.Random(0))
+        client = LLMClient(cfg, sleep=lambda s: asyncio.sleep(0.3))
         asyncio.run(run(client))
     assert finished == ["second", "first"]
     assert [r["body"]["prompt"] for r in server.requests] == ["first", "second", "first"]

@@ -70,7 +70,7 @@ def _run(store: Store, server: EmbeddedServer, per_persona: int) -> RunSummary:
                 pairs,
                 strategy=LogprobStrategy(),
                 template=template,
-                fmt="chatml",
+                fmt="model",
                 key=key,
                 server=server.base_url,
                 seed=1,
@@ -97,6 +97,30 @@ def test_a_rerun_skips_every_stored_rating(
     sums = rated[[c for c in PARQUET_SCHEMA.names if c.startswith("p_")]].sum(axis=1)
     assert ((sums - 1).abs() < 1e-6).all()
     assert (frame["server"] == smollm_server.base_url).all()
+
+
+@pytest.mark.llm
+def test_the_models_template_is_asked_for_once_a_run_not_once_a_rating(
+    store: Store, sample_catalog: Path, smollm_server: EmbeddedServer
+) -> None:
+    _seed_store(store, sample_catalog)
+    template = load_template()
+    pairs = pair_up(store_personas(store), store_items(store), per_persona=4, seed=2)
+    records: list[RatingRecord] = []
+
+    async def main() -> tuple[RunSummary, int]:
+        config = LLMConfig(base_url=smollm_server.base_url, model=MODEL, concurrency=2)
+        async with LLMClient(config) as llm:
+            summary = await run_ratings(
+                llm, pairs, strategy=LogprobStrategy(), template=template, fmt="model",
+                key=RatingKey(template.version, MODEL, "logprobs"), server="s", seed=2,
+                sink=records.append,
+            )  # fmt: skip
+            return summary, llm.ledger.calls
+
+    summary, calls = asyncio.run(main())
+    assert summary.rated + summary.failed == len(records) == 12
+    assert calls == summary.calls + 2  # the rating calls, and the template's frame once
 
 
 def test_pair_seeds_are_stable_and_distinct() -> None:

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
 import pytest
 
 from tastemaker.errors import ConfigError
-from tastemaker.ratings.prompts import PersonaView, load_template
+from tastemaker.llm.client import LLMClient
+from tastemaker.llm.config import LLMConfig
+from tastemaker.llm.server import EmbeddedServer
+from tastemaker.ratings.prompts import PersonaView, Prompt, load_template
 from tastemaker.ratings.scale import ANSWERS
 
 PERSONA = PersonaView(
@@ -16,7 +20,7 @@ PERSONA = PersonaView(
 
 
 def test_every_point_of_the_scale_is_described_and_the_answer_is_only_a_number() -> None:
-    text = load_template("shopper-v1").render(PERSONA, "Red Shoes.", "chatml").text
+    text = load_template("shopper-v1").render(PERSONA, "Red Shoes.", "inst").text
     assert text is not None
     for answer in ANSWERS:
         assert f"\n{answer} = " in text
@@ -25,8 +29,8 @@ def test_every_point_of_the_scale_is_described_and_the_answer_is_only_a_number()
 
 def test_persona_comes_first_and_the_item_last_so_the_prefix_is_shared() -> None:
     template = load_template("shopper-v1")
-    a = template.render(PERSONA, "Red Running Shoes.", "chatml").text
-    b = template.render(PERSONA, "Grey Wool Suit.", "chatml").text
+    a = template.render(PERSONA, "Red Running Shoes.", "inst").text
+    b = template.render(PERSONA, "Grey Wool Suit.", "inst").text
     assert a is not None
     assert b is not None
     shared = len(os.path.commonprefix([a, b]))  # noqa: RUF071 (characters are what we compare)
@@ -42,8 +46,8 @@ def test_the_original_style_shows_few_shot_examples_with_a_dislike() -> None:
     assert "-> -1" in text
 
 
-@pytest.mark.parametrize("fmt", ["chatml", "inst", "messages"])
-def test_all_formats_render(fmt: str) -> None:
+@pytest.mark.parametrize("fmt", ["inst", "messages"])
+def test_declared_formats_render_without_a_server(fmt: str) -> None:
     prompt = load_template().render(PERSONA, "Red Shoes.", fmt)  # type: ignore[arg-type]
     if fmt == "messages":
         assert [m["role"] for m in prompt.messages] == ["system", "user"]
@@ -51,6 +55,33 @@ def test_all_formats_render(fmt: str) -> None:
     else:
         assert prompt.text is not None
         assert "Red Shoes." in prompt.text
+
+
+def test_the_model_format_needs_the_servers_template_first() -> None:
+    with pytest.raises(ConfigError, match="for_server"):
+        load_template().render(PERSONA, "Red Shoes.", "model")
+
+
+@pytest.mark.llm
+@pytest.mark.parametrize("yesno", [False, True])
+def test_the_model_format_is_what_the_servers_own_template_makes(
+    smollm_server: EmbeddedServer, yesno: bool
+) -> None:
+    """The default format: the prompt the model's template (here SmolLM2's) makes of the
+    system and user messages, as the server renders it, with no markup written here."""
+
+    async def main() -> tuple[Prompt, str, int]:
+        config = LLMConfig(base_url=smollm_server.base_url, model=smollm_server.model_name)
+        async with LLMClient(config) as llm:
+            template = await load_template().for_server(llm, "model")
+            prompt = template.render(PERSONA, "Red Shoes.", "model", yesno=yesno)
+            calls = llm.ledger.calls
+            return prompt, await llm.apply_template(prompt.messages), calls
+
+    prompt, rendered_by_server, calls = asyncio.run(main())
+    assert prompt.text == rendered_by_server
+    assert [m["role"] for m in prompt.messages] == ["system", "user"]
+    assert calls == 2  # fetching the frame; rendering itself asks nothing
 
 
 def test_versions_carry_a_content_hash(tmp_path: Path) -> None:

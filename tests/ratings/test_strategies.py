@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import numpy as np
 import pytest
 
+from tastemaker.errors import ConfigError
 from tastemaker.llm import LLMClient, LLMConfig
+from tastemaker.llm.completion import Completion
 from tastemaker.llm.server import EmbeddedServer
-from tastemaker.ratings.prompts import PersonaView, load_template
+from tastemaker.ratings.prompts import PersonaView, PromptFormat, load_template
 from tastemaker.ratings.scale import ANSWERS
 from tastemaker.ratings.strategies import (
     FreeStrategy,
@@ -35,15 +38,16 @@ PERSONA = PersonaView(
     "George is a retired banker who wears tailored suits every day. He avoids bright colours.",
     {"age_band": "65+", "aesthetic": "classic formal"},
 )
+REPAIR_TURN = "Return only the number (-1, or 1 to 10), nothing else."
 ITEM = "Neon Green Graphic Tshirt. Casual tshirts for men in green (Apparel, Topwear)."
 
 
-def _rate(server: EmbeddedServer, strategy: Strategy, fmt: str = "chatml") -> RatingOutcome:
-    prompt = load_template().render(PERSONA, ITEM, fmt, yesno=strategy.name == "yesno")  # type: ignore[arg-type]
-
+def _rate(server: EmbeddedServer, strategy: Strategy, fmt: PromptFormat = "model") -> RatingOutcome:
     async def main() -> RatingOutcome:
         config = LLMConfig(base_url=server.base_url, model=server.model_name, concurrency=2)
         async with LLMClient(config) as llm:
+            template = await load_template().for_server(llm, fmt)
+            prompt = template.render(PERSONA, ITEM, fmt, yesno=strategy.name == "yesno")
             return await strategy.rate(llm, prompt, seed=7)
 
     return asyncio.run(main())
@@ -122,3 +126,66 @@ def test_the_inst_format_works_too(smollm_server: EmbeddedServer) -> None:
     outcome = _rate(smollm_server, LogprobStrategy(), fmt="inst")
     assert outcome.probabilities is not None
     assert outcome.probabilities.sum() == pytest.approx(1.0)
+
+
+def test_the_repair_turn_goes_through_the_models_own_template(
+    smollm_server: EmbeddedServer,
+) -> None:
+    """The free strategy's second turn is the whole conversation so far, as the model's
+    template renders it (not markup appended by hand)."""
+    sent: list[str] = []
+
+    async def main() -> str:
+        config = LLMConfig(base_url=smollm_server.base_url, model=smollm_server.model_name)
+        async with LLMClient(config) as llm:
+            template = await load_template().for_server(llm, "model")
+            prompt = template.render(PERSONA, ITEM, "model")
+            original = llm.complete
+
+            async def recording(text: str, **kwargs: Any) -> Completion:
+                sent.append(text)
+                return await original(text, **kwargs)
+
+            llm.complete = recording  # type: ignore[method-assign]
+            await FreeStrategy()._repair(llm, prompt, " I love it\n", seed=7)
+            conversation = [
+                *prompt.messages,
+                {"role": "assistant", "content": " I love it\n"},
+                {"role": "user", "content": REPAIR_TURN},
+            ]
+            return await llm.apply_template(conversation)
+
+    rendered_by_server = asyncio.run(main())
+    assert sent == [rendered_by_server]
+
+
+def test_raw_text_strategies_refuse_chat_messages(smollm_server: EmbeddedServer) -> None:
+    with pytest.raises(ConfigError, match="raw-text prompt"):
+        _rate(smollm_server, LogprobStrategy(), fmt="messages")
+
+
+@pytest.mark.slow
+def test_the_default_rater_rates_through_its_own_template(qwen_server: EmbeddedServer) -> None:
+    """Qwen's own template gives the prompt (equal to what its server renders), and the retired
+    banker in suits rates a navy wool suit above the neon tshirt (4.5 vs 6.2 when written)."""
+    suit = "Navy Blue Formal Wool Suit. Tailored suits for men in navy blue (Apparel, Topwear)."
+
+    async def main() -> tuple[list[str | None], list[str], list[RatingOutcome]]:
+        config = LLMConfig(base_url=qwen_server.base_url, model=qwen_server.model_name)
+        async with LLMClient(config) as llm:
+            template = await load_template().for_server(llm, "model")
+            prompts = [template.render(PERSONA, item, "model") for item in (ITEM, suit)]
+            outcomes = [await LogprobStrategy().rate(llm, p, seed=7) for p in prompts]
+            rendered = [await llm.apply_template(p.messages) for p in prompts]
+            return [p.text for p in prompts], rendered, outcomes
+
+    texts, rendered_by_server, (tshirt, suited) = asyncio.run(main())
+    assert texts == rendered_by_server
+    assert all(t is not None and t.endswith("<|im_start|>assistant\n") for t in texts)
+    for outcome in (tshirt, suited):
+        assert outcome.error is None
+        assert outcome.probabilities is not None
+        assert outcome.probabilities.sum() == pytest.approx(1.0)
+    assert tshirt.expected is not None
+    assert suited.expected is not None
+    assert tshirt.expected < suited.expected - 0.5

@@ -4,10 +4,8 @@ import asyncio
 from collections.abc import Sequence
 
 import numpy as np
-import pytest
 
 from tastemaker.service.batching import MicroBatcher
-from tastemaker.service.cache import ResultCache
 
 
 def _double(values: Sequence[int]) -> np.ndarray:  # type: ignore[type-arg]
@@ -37,21 +35,3 @@ def test_a_failure_reaches_every_waiter() -> None:
 
     results = asyncio.run(main())
     assert all(isinstance(r, RuntimeError) for r in results)
-
-
-def test_lru_keeps_the_most_recent_entries() -> None:
-    cache: ResultCache[str] = ResultCache(2)
-    cache.put("a", "A")
-    cache.put("b", "B")
-    assert cache.get("a") == "A"  # a is now the most recent
-    cache.put("c", "C")
-    assert cache.get("b") is None
-    assert (cache.get("a"), cache.get("c")) == ("A", "C")
-    assert (cache.hits, cache.misses) == (3, 1)
-
-
-@pytest.mark.parametrize("capacity", [0, -1])
-def test_a_disabled_cache_stores_nothing(capacity: int) -> None:
-    cache: ResultCache[str] = ResultCache(capacity)
-    cache.put("a", "A")
-    assert cache.get("a") is None
