@@ -85,7 +85,7 @@ def test_the_prompt_shows_the_twins_history_and_nothing_held_out(shop: Store) ->
     save_twins(shop, twins)
     (view,) = store_personas(shop, twins=True)
     assert store_personas(shop, twins=False) == []
-    prompt = load_template().render(view, "an item", "chatml").text
+    prompt = load_template().render(view, "an item", "inst").text
     assert prompt is not None
     first, second, held_out = (get_item(shop, i) for i in ("90001", "90002", "90004"))
     assert first is not None
