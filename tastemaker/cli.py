@@ -18,6 +18,7 @@ from tastemaker.commands import (
     demo,
     embed,
     evaluate,
+    interactions,
     personas,
     ratings,
     ratings_analysis,
@@ -36,6 +37,8 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(embed.app, name="embed")
 app.add_typer(personas.app, name="personas")
 app.add_typer(datasets.app, name="datasets")
+app.add_typer(interactions.interactions_app, name="interactions")
+app.add_typer(interactions.users_app, name="users")
 app.command("demo")(demo.demo_command)
 app.command("evaluate")(evaluate.evaluate_command)
 app.command("serve")(serve.serve_command)

@@ -26,11 +26,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Final
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
 from tastemaker.catalog.schema import CLOSED_FIELDS, FIELDS, canonical_field, closed_value
-from tastemaker.config import RunConfig, load_config
-from tastemaker.errors import CatalogError, ConfigError
+from tastemaker.config import load_config
+from tastemaker.errors import ConfigError
+from tastemaker.mapping import ImportMapping, parse_column_map, parse_value_maps
 
 __all__ = [
     "VALUE_MAP_FIELDS",
@@ -79,12 +80,11 @@ def _value_field(field: str) -> str:
     return canonical
 
 
-class Layout(RunConfig):
-    """A column map and value maps. ``about`` says which files the layout is for."""
+class Layout(ImportMapping):
+    """A catalogue's column map and value maps (fields and closed values checked); ``about``
+    says which files the layout is for."""
 
     about: str = ""
-    columns: dict[str, str] = Field(default_factory=dict)
-    values: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     @field_validator("columns")
     @classmethod
@@ -108,20 +108,6 @@ class Layout(RunConfig):
                 {s: _value_target(target_field, s, t) for s, t in table.items()}
             )
         return checked
-
-    def with_values(self, values: dict[str, dict[str, str]]) -> Layout:
-        """This layout with (already checked) ``--value-map`` pairs on top of its own."""
-        merged = {field: dict(table) for field, table in self.values.items()}
-        for field, table in values.items():
-            merged.setdefault(field, {}).update(table)
-        return self.model_copy(update={"values": merged})
-
-    def lookup(self) -> dict[str, dict[str, str]]:
-        """Per field, the value map keyed by the case-folded source value."""
-        return {
-            field: {source.strip().casefold(): target for source, target in table.items()}
-            for field, table in self.values.items()
-        }
 
 
 def builtin_layouts() -> list[str]:
@@ -147,33 +133,16 @@ def load_layout(name_or_path: str) -> Layout:
     )
 
 
-def parse_column_map(pairs: list[str]) -> dict[str, str]:
-    """``["name_col=name", ...]`` -> ``{"name_col": "name"}``; a malformed pair is an error."""
-    mapping: dict[str, str] = {}
-    for pair in pairs:
-        source, sep, target = pair.partition("=")
-        if not sep or not source.strip() or not target.strip():
-            raise CatalogError(f"--map {pair!r}: expected source_column=field")
-        mapping[source.strip()] = target.strip()
-    return mapping
-
-
 def parse_value_map(pairs: list[str]) -> dict[str, dict[str, str]]:
-    """``["gender:Ladieswear=Women"]`` -> ``{"gender": {"Ladieswear": "Women"}}``.
-
-    The target is after the last ``=`` (targets never hold one; a source value may); an empty
-    target stores the field empty on purpose. A malformed or impossible pair is an error."""
+    """``["gender:Ladieswear=Women"]`` -> ``{"gender": {"Ladieswear": "Women"}}``, each field and
+    closed target checked (:func:`tastemaker.mapping.parse_value_maps` reads the pairs)."""
     maps: dict[str, dict[str, str]] = {}
     for pair in pairs:
-        field, colon, rest = pair.partition(":")
-        source, sep, target = rest.rpartition("=")
-        if not colon or not sep or not field.strip() or not source.strip():
-            raise CatalogError(f"--value-map {pair!r}: expected field:source_value=target_value")
+        ((field, table),) = parse_value_maps([pair]).items()
+        ((source, target),) = table.items()
         try:
-            canonical = _value_field(field.strip())
-            maps.setdefault(canonical, {})[source.strip()] = _value_target(
-                canonical, source, target
-            )
+            canonical = _value_field(field)
+            maps.setdefault(canonical, {})[source] = _value_target(canonical, source, target)
         except ValueError as exc:
-            raise CatalogError(f"--value-map {pair!r}: {exc}") from None
+            raise ConfigError(f"--value-map {pair!r}: {exc}") from None
     return maps

@@ -45,7 +45,8 @@ def item_text(item: Item) -> str:
     categories = ", ".join(c for c in (item.master_category, item.sub_category) if c)
     if categories:
         detail += f" ({categories})"
-    parts.append(detail + ".")
+    if detail != "An item" or not item.description:  # a described item needs no placeholder
+        parts.append(detail + ".")
     if item.brand and item.brand.casefold() not in item.name.casefold():
         parts.append(f"By {item.brand.rstrip('.')}.")
     if item.description:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import sys
 from pathlib import Path
 from typing import Annotated, cast
@@ -23,6 +24,7 @@ from tastemaker.commands.llm_options import (
     llm_config,
 )
 from tastemaker.errors import ConfigError
+from tastemaker.personas.twins import HistoryChoice
 
 app = typer.Typer(
     help="Generate shopper personas with an LLM; list, export and check their diversity.",
@@ -242,3 +244,51 @@ def report(
             "words on average",
             highlight=False,
         )
+
+
+@app.command("twin")
+@friendly
+def twin(
+    dataset: Annotated[str, typer.Option(help="Imported dataset whose users get twins.")] = "real",
+    k: Annotated[
+        int, typer.Option("--k", min=1, help="History items each twin's prompt shows.")
+    ] = 10,
+    choose: Annotated[
+        str, typer.Option(help="recent (the last K) | telling (furthest from the user's mean).")
+    ] = "recent",
+    min_history: Annotated[
+        int, typer.Option(min=1, help="Users with fewer interactions get no twin (reason shown).")
+    ] = 3,
+    users: Annotated[
+        int | None, typer.Option(min=1, help="Twin this many users (drawn by --seed).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for drawing --users.")] = 0,
+) -> None:
+    """One persona per real user, from their attributes and history (no LLM involved)."""
+    from tastemaker.personas.twins import build_twins, save_twins
+    from tastemaker.store.real import load_interactions, real_user_attributes
+
+    if choose not in ("recent", "telling"):
+        raise ConfigError(f"--choose {choose}: choose recent or telling")
+    with store() as opened:
+        frame = load_interactions(opened, [dataset])
+        if frame.empty:
+            raise ConfigError(
+                f"--dataset {dataset}: no interactions stored under that name "
+                "(tastemaker interactions list shows what is there)"
+            )
+        if users is not None:
+            ids = sorted(frame["user_id"].unique())
+            drawn = set(random.Random(seed).sample(ids, min(users, len(ids))))
+            frame = frame[frame["user_id"].isin(drawn)]
+        twins, skipped = build_twins(
+            dataset, frame, real_user_attributes(opened, dataset),
+            k=k, choose=cast(HistoryChoice, choose), min_history=min_history,
+        )  # fmt: skip
+        save_twins(opened, twins)
+    out.print(f"{len(twins)} twins of {dataset} users saved, {len(skipped)} users skipped",
+              highlight=False)  # fmt: skip
+    for user, reason in list(skipped.items())[:20]:
+        err.print(f"[yellow]skipped[/yellow] user {user}: {reason}", highlight=False)
+    if len(skipped) > 20:
+        err.print(f"… and {len(skipped) - 20} more", highlight=False)

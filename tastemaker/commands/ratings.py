@@ -92,6 +92,9 @@ def generate(
         str | None, typer.Option(help="Only items of this gender/category/type/usage.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for item draws and sampling.")] = 0,
+    twins_only: Annotated[
+        bool, typer.Option("--twins", help="Rate the twins of real users, not invented personas.")
+    ] = False,
     retry_failures: Annotated[
         bool, typer.Option("--retry-failures", help="Try recorded failures again.")
     ] = False,
@@ -141,7 +144,7 @@ def generate(
 
     with store() as opened:
         pairs = pair_up(
-            store_personas(opened),
+            store_personas(opened, twins=twins_only),
             store_items(opened),
             per_persona=per_persona,
             category=category,

@@ -78,15 +78,18 @@ class PersonaView:
     gender: str
     bio: str
     attributes: Mapping[str, str | list[str]] = field(default_factory=dict)
+    #: A twin's real history, one line per interaction, oldest first (empty for invented
+    #: personas): the prompt shows it so the LLM rates as this person would.
+    history: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        """'You are Ana, woman, 25-34, nurse from Lisbon. Style: …' then the bio."""
+        """'You are Ana, woman, 25-34, nurse from Lisbon. Style: …', the bio, then the history."""
         a = self.attributes
-        facts = [self.gender]
+        facts = [self.gender] if self.gender != "unspecified" else []
         for key in ("age_band", "occupation"):
             if a.get(key):
                 facts.append(str(a[key]))
-        line = f"You are {self.name} ({', '.join(facts)})"
+        line = f"You are {self.name}" + (f" ({', '.join(facts)})" if facts else "")
         if a.get("region"):
             line += f", from {a['region']}"
         lines = [line + "."]
@@ -103,6 +106,9 @@ class PersonaView:
         if style:
             lines.append("; ".join(style) + ".")
         lines.append(self.bio.strip())
+        if self.history:
+            lines.append("What you did before, oldest first:")
+            lines.extend(f"- {entry}" for entry in self.history)
         return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ from tastemaker.catalog.readers import RowProblem, read_rows
 from tastemaker.catalog.schema import FieldError, item_from_fields
 from tastemaker.catalog.text import item_text
 from tastemaker.errors import DataError
+from tastemaker.personas.twins import twin_histories
 from tastemaker.ratings.prompts import PersonaView
 from tastemaker.store.db import Store
 from tastemaker.store.items import iter_items
@@ -107,11 +108,15 @@ def store_items(store: Store) -> list[ItemView]:
     return [ItemView(i.id, item_text(i), _categories(i)) for i in iter_items(store)]
 
 
-def store_personas(store: Store) -> list[PersonaView]:
-    """Every persona in the store, ordered by id."""
+def store_personas(store: Store, *, twins: bool | None = None) -> list[PersonaView]:
+    """Personas in the store, ordered by id; a twin carries its history lines. ``twins``:
+    True only twins, False only invented personas, None both."""
+    where = {None: "", True: " WHERE id IN (SELECT persona_id FROM twins)",
+             False: " WHERE id NOT IN (SELECT persona_id FROM twins)"}[twins]  # fmt: skip
     rows = store.conn.execute(
-        f"SELECT id, name, gender, bio, {', '.join(_ATTRIBUTES)} FROM personas ORDER BY id"
+        f"SELECT id, name, gender, bio, {', '.join(_ATTRIBUTES)} FROM personas{where} ORDER BY id"
     ).fetchall()
+    histories = twin_histories(store) if twins is not False else {}
     personas = []
     for row in rows:
         attributes: dict[str, str | list[str]] = {}
@@ -121,7 +126,16 @@ def store_personas(store: Store) -> list[PersonaView]:
                 value = json.loads(value or "[]")
             if value:
                 attributes[field] = value
-        personas.append(PersonaView(row["id"], row["name"], row["gender"], row["bio"], attributes))
+        personas.append(
+            PersonaView(
+                row["id"],
+                row["name"],
+                row["gender"],
+                row["bio"],
+                attributes,
+                histories.get(row["id"], ()),
+            )
+        )
     return personas
 
 

@@ -5,7 +5,8 @@ statements applied in one transaction, so a failed step leaves the file at the p
 version. Never edit a released migration: append a new one.
 
 Keys are chosen so that every re-run of a stage is idempotent: items by id, ratings by
-(persona, item, template version, model, strategy), embeddings by (encoder, content hash).
+(persona, item, template version, model, strategy), embeddings by (encoder, content hash),
+real interactions by a digest of (dataset, user, item, kind, time, occurrence).
 """
 
 from __future__ import annotations
@@ -138,6 +139,57 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE items ADD COLUMN brand TEXT",
         "ALTER TABLE items ADD COLUMN price REAL CHECK (price IS NULL OR price >= 0)",
         "ALTER TABLE items ADD COLUMN description TEXT",
+    ],
+    # 4: real shoppers: imported users (attributes for twins) and their interactions, each
+    # row keyed so that re-importing a file adds nothing (see tastemaker.datasets.interactions).
+    [
+        """
+        CREATE TABLE real_users (
+            dataset     TEXT NOT NULL,
+            id          TEXT NOT NULL,
+            attributes  TEXT NOT NULL DEFAULT '{}',
+            created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            PRIMARY KEY (dataset, id)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE interactions (
+            key         TEXT PRIMARY KEY,
+            dataset     TEXT NOT NULL,
+            user_id     TEXT NOT NULL,
+            item_id     TEXT NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+            kind        TEXT NOT NULL CHECK (kind IN ('rating', 'purchase', 'add_to_cart',
+                                                      'click', 'view')),
+            timestamp   INTEGER,
+            value       REAL,
+            scale       TEXT,
+            rating      REAL CHECK (rating IS NULL OR rating = -1 OR rating BETWEEN 1 AND 10),
+            weight      REAL NOT NULL CHECK (weight >= 0),
+            occurrence  INTEGER NOT NULL DEFAULT 0,
+            run_id      TEXT REFERENCES runs (id) ON DELETE SET NULL,
+            created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            FOREIGN KEY (dataset, user_id) REFERENCES real_users (dataset, id) ON DELETE CASCADE,
+            CHECK ((kind = 'rating') = (rating IS NOT NULL))
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX interactions_user ON interactions (dataset, user_id, timestamp)",
+        "CREATE INDEX interactions_item ON interactions (item_id)",
+    ],
+    # 5: twins: personas that mirror a real user, with the history their prompt shows.
+    [
+        """
+        CREATE TABLE twins (
+            persona_id  TEXT PRIMARY KEY REFERENCES personas (id) ON DELETE CASCADE,
+            dataset     TEXT NOT NULL,
+            user_id     TEXT NOT NULL,
+            history     TEXT NOT NULL DEFAULT '[]',
+            cutoff      INTEGER,
+            created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            FOREIGN KEY (dataset, user_id) REFERENCES real_users (dataset, id) ON DELETE CASCADE
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX twins_user ON twins (dataset, user_id)",
     ],
 ]
 

@@ -167,18 +167,18 @@ def test_parquet_with_a_column_map(store: Store, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("pairs", "message"),
+    ("pairs", "error", "message"),
     [
-        (["title"], "expected source_column=field"),
-        (["title=size"], "unknown field"),
-        (["title=name", "sku=name"], "all map to field 'name'"),
+        (["title"], ConfigError, "expected source_column=field"),
+        (["title=size"], CatalogError, "unknown field"),
+        (["title=name", "sku=name"], CatalogError, "all map to field 'name'"),
     ],
 )
 def test_bad_column_maps_are_named(
-    store: Store, tmp_path: Path, pairs: list[str], message: str
+    store: Store, tmp_path: Path, pairs: list[str], error: type[Exception], message: str
 ) -> None:
     path = _write(tmp_path / "shop.csv", "sku,title\n1,Shirt\n")
-    with pytest.raises(CatalogError, match=message):
+    with pytest.raises(error, match=message):
         import_catalog(store, path, column_map=parse_column_map(pairs))
 
 

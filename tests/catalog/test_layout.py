@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from tastemaker.catalog.layout import builtin_layouts, load_layout, parse_value_map
-from tastemaker.errors import CatalogError, ConfigError
+from tastemaker.errors import ConfigError
 
 
 def test_the_built_in_layouts_load_by_name() -> None:
@@ -74,5 +74,5 @@ def test_value_map_pairs() -> None:
     ],
 )
 def test_bad_value_map_pairs_are_named(pair: str, message: str) -> None:
-    with pytest.raises(CatalogError, match=f"--value-map '{pair}': .*{message}"):
+    with pytest.raises(ConfigError, match=f"--value-map '{pair}': .*{message}"):
         parse_value_map([pair])
