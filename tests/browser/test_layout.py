@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 #: A phone, the width where the bar wraps onto a second row, a tablet and a desktop.
-WIDTHS = (320, 640, 800, 1280)
+WIDTHS = [320, 640, 800, 1280]
 
 
 def _bar_bottom(page: Page) -> float:
@@ -43,7 +43,7 @@ def test_scrolling_to_the_items_leaves_their_heading_below_the_bar(
         assert _box_top(page, "#items-heading") >= _bar_bottom(page) - 0.5
 
 
-@pytest.mark.parametrize("width", (800, 1280))
+@pytest.mark.parametrize("width", [800, 1280])
 def test_the_filter_row_is_never_half_under_the_bar(
     browser: Browser, base_url: str, width: int
 ) -> None:
