@@ -1,5 +1,6 @@
 // Route "/": pick categories and items you like (at least three), then see recommendations.
 // Everything picked lives in the URL, so a reload or a shared link keeps it.
+import { useRef } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 
 import { FilterBar } from "@/shared/components/filter-bar";
@@ -18,6 +19,7 @@ import { CategoryPicker } from "./category-picker";
 import { PickGrid } from "./pick-grid";
 import { SearchBox } from "./search-box";
 import { SelectionProgress, YourPicks } from "./selection-progress";
+import { useStickyOffset } from "./use-sticky-offset";
 
 const FIELDS: readonly FilterField[] = ["gender", "base_colour", "usage"];
 
@@ -27,6 +29,9 @@ export function SelectionPage() {
   const selection = readSelection(params);
   const filters = readFilters(params, FIELDS);
   const q = params.get("q") ?? "";
+  const bar = useRef<HTMLElement>(null);
+  const toolbar = useRef<HTMLDivElement>(null);
+  useStickyOffset(bar, toolbar);
 
   // Picks replace the history entry: Back leaves the page instead of undoing each click.
   const update = (next: URLSearchParams) =>
@@ -50,6 +55,7 @@ export function SelectionPage() {
         </p>
       </div>
       <SelectionProgress
+        ref={bar}
         selection={selection}
         onGo={() => navigate(`/recommendations${selectionSearch(selection)}`)}
         onClear={() => select(emptySelection)}
@@ -61,7 +67,7 @@ export function SelectionPage() {
       />
       <section aria-labelledby="items-heading" className="panel">
         <h2 id="items-heading">Items</h2>
-        <div className="toolbar">
+        <div className="toolbar" ref={toolbar}>
           <SearchBox value={q} onSearch={(next) => update(withFilter(params, "q", next))} />
           <FilterBar
             fields={FIELDS}

@@ -1,6 +1,7 @@
 // How far the shopper is: likes against the three needed and the way on (a bar that stays in
 // view), then the picks so far, each removable.
 import { useQueries } from "@tanstack/react-query";
+import type { Ref } from "react";
 
 import { itemQueryOptions } from "@/shared/api/get-item";
 import { MIN_LIKES, type Selection } from "@/shared/lib/selection";
@@ -41,10 +42,12 @@ function PickedList({
 }
 
 export function SelectionProgress({
+  ref,
   selection,
   onGo,
   onClear,
 }: {
+  ref?: Ref<HTMLElement>;
   selection: Selection;
   onGo: () => void;
   onClear: () => void;
@@ -58,7 +61,7 @@ export function SelectionProgress({
     : `Like ${missing} more item${missing === 1 ? "" : "s"} to see recommendations.`;
 
   return (
-    <section className="progress panel" aria-labelledby="progress-heading">
+    <section ref={ref} className="progress panel" aria-labelledby="progress-heading">
       <h2 id="progress-heading" className="visually-hidden">
         Your picks
       </h2>
