@@ -22,6 +22,8 @@ __all__ = [
     "ItemPage",
     "ItemPublic",
     "Onboarding",
+    "Problem",
+    "ProblemField",
     "Recommendation",
     "Recommendations",
     "UserCreated",
@@ -139,3 +141,22 @@ class ItemIn(_Request):
     season: str | None = None
     year: int | None = Field(default=None, ge=1900, le=2100)
     usage: str | None = None
+
+
+class ProblemField(BaseModel):
+    """One invalid field of a request: where it is and what is wrong."""
+
+    loc: list[str] = Field(examples=[["query", "k"]])
+    msg: str
+
+
+class Problem(BaseModel):
+    """An error as RFC 9457 problem details (``application/problem+json``)."""
+
+    type: str = "about:blank"
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["item '15970' not found"])
+    errors: list[ProblemField] | None = Field(
+        default=None, description="For 422 on a malformed request: every invalid field."
+    )
