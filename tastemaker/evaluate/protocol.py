@@ -111,7 +111,15 @@ def top_k(scores: Scores, k: int) -> Indices:
     values = np.take_along_axis(scores, part, axis=1)
     order = np.lexsort((part, -values), axis=1)
     ranked = np.take_along_axis(part, order, axis=1).astype(np.int64)
-    ranked[~np.isfinite(np.take_along_axis(values, order, axis=1))] = -1
+    # argpartition keeps an arbitrary few of the items tied with the k-th score; where some of
+    # them were left out, take the lowest indices among all of them (a few rows, a few items).
+    kth = np.take_along_axis(values, order, axis=1)[:, -1]
+    crossing = np.flatnonzero(((scores >= kth[:, None]).sum(axis=1) > k) & np.isfinite(kth))
+    for row in crossing:
+        candidates = np.flatnonzero(scores[row] >= kth[row])
+        best = np.lexsort((candidates, -scores[row, candidates]))[:k]
+        ranked[row] = candidates[best]
+    ranked[~np.isfinite(np.take_along_axis(scores, ranked, axis=1))] = -1
     return ranked
 
 

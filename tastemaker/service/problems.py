@@ -6,6 +6,8 @@ status and a ``application/problem+json`` body with a clear ``detail``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -19,8 +21,9 @@ from tastemaker.errors import (
     StoreError,
     TastemakerError,
 )
+from tastemaker.service.schemas import Problem
 
-__all__ = ["install_problem_handlers", "problem"]
+__all__ = ["install_problem_handlers", "problem", "problem_responses"]
 
 _STATUS: list[tuple[type[TastemakerError], int, str]] = [
     (NotReadyError, 503, "Not ready"),
@@ -31,6 +34,25 @@ _STATUS: list[tuple[type[TastemakerError], int, str]] = [
 ]
 
 
+_REF = "#/components/schemas/Problem"
+_DESCRIPTIONS = {
+    400: "Bad request: a cursor this API did not return, or a body that cannot be parsed",
+    401: "Missing or wrong bearer token",
+    403: "Admin routes are disabled",
+    404: "Not found",
+    413: "Request body too large",
+    422: "Invalid request or data",
+    503: "No model loaded, or the store is unavailable",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the problem statuses a route can answer; naming 422 here
+    replaces FastAPI's default 422 (a JSON body of another shape than the one we send)."""
+    content = {"application/problem+json": {"schema": {"$ref": _REF}}}
+    return {s: {"description": _DESCRIPTIONS[s], "content": content} for s in statuses}
+
+
 def problem(status: int, title: str, detail: str, **extra: object) -> JSONResponse:
     """A problem-details response."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
@@ -38,7 +60,20 @@ def problem(status: int, title: str, detail: str, **extra: object) -> JSONRespon
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Route every expected error to a problem-details response."""
+    """Route every expected error to a problem-details response, and put the ``Problem``
+    schema that :func:`problem_responses` points to in the OpenAPI document."""
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = default_openapi()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(problem_schema.pop("$defs", {}))
+            schemas["Problem"] = problem_schema
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(TastemakerError)
     async def _tastemaker(_: Request, exc: TastemakerError) -> JSONResponse:

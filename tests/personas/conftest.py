@@ -9,19 +9,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the hub, even by
 import pytest
 
 from tastemaker.embed.protocol import TextEncoder
-from tastemaker.errors import EncoderError
 from tastemaker.personas.pools import Pools, load_pools
 
 
 @pytest.fixture(scope="session")
 def encoder() -> TextEncoder:
-    """all-MiniLM-L6-v2 from its wheel (a few seconds to load, then fast)."""
+    """all-MiniLM-L6-v2 from its wheel (a few seconds to load, then fast); a wheel that does not
+    load is an error (it is a dependency), never a skip."""
     from tastemaker.embed import get_text_encoder
 
-    try:
-        return get_text_encoder("minilm")
-    except EncoderError as exc:
-        pytest.skip(f"MiniLM encoder unavailable: {exc}")
+    return get_text_encoder("minilm")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
 
 from tests.personas.fakes import DistinctBioServer
 
@@ -23,13 +22,6 @@ def tastemaker(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
         check=False,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _personas_command_exists(tmp_path_factory: pytest.TempPathFactory) -> None:
-    probe = tastemaker(tmp_path_factory.mktemp("probe"), "personas", "--help")
-    if probe.returncode != 0:
-        pytest.skip("the personas subcommand is not registered in tastemaker.cli yet")
 
 
 def test_generate_list_export_report(tmp_path: Path) -> None:

@@ -78,3 +78,23 @@ def test_bad_targets_are_named(tmp_path: Path, body: str) -> None:
     path.write_text(body)
     with pytest.raises(ConfigError, match=r"target\.json"):
         load_target(str(path))
+
+
+def test_a_small_calibration_worked_by_hand() -> None:
+    # Sorted by (answer, expected): row 1 (5, 4.9), row 0 (5, 5.2), row 2 (6), row 3 (7).
+    # Target -1: 1/4, 5: 1/2, 10: 1/4; quantiles 1/8, 3/8, 5/8, 7/8 -> -1, 5, 5, 10.
+    ratings = pd.DataFrame({"answer": [5, 5, 6, 7], "expected_rating": [5.2, 4.9, 6.0, 7.0]})
+    target = np.zeros(len(ANSWERS))
+    target[[ANSWERS.index(-1), ANSWERS.index(5), ANSWERS.index(10)]] = [0.25, 0.5, 0.25]
+    calibrated, report = calibrate(ratings, target)
+    assert calibrated.tolist() == [5, -1, 5, 10]
+    # Before: 5: 1/2, 6: 1/4, 7: 1/4. Wasserstein = ∫|F_before - F_target|: 1/4 over [-1, 5),
+    # 1/4 over [5, 6), 0 over [6, 7), 1/4 over [7, 10) -> 1.5 + 0.25 + 0.75 = 2.5.
+    # JSD (base 2): the mixture puts 1/8 on -1, 6, 7, 10 and 1/2 on 5; each side's KL to it
+    # is 1/2 bit, so the divergence is 1/2.
+    assert report.before == pytest.approx(
+        {"wasserstein": 2.5, "jsd": 0.5, "neg1_share": 0.0, "modal_share": 0.5}
+    )
+    assert report.after == pytest.approx(
+        {"wasserstein": 0.0, "jsd": 0.0, "neg1_share": 0.25, "modal_share": 0.5}, abs=1e-12
+    )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from tastemaker.ratings.diagnostics import diagnose
 from tastemaker.ratings.scale import ANSWER_COLUMNS, ANSWERS
@@ -51,3 +52,24 @@ def test_distribution_entropy_when_probabilities_exist() -> None:
 
 def test_empty_ratings_warn() -> None:
     assert diagnose(_frame([])).warnings == ["no ratings to diagnose"]
+
+
+def test_per_persona_figures_worked_by_hand() -> None:
+    # p0 rates 2 and 4 (mean 3, population std 1); p1 rates 6, 6 and 9 (mean 7, std √2).
+    frame = pd.DataFrame(
+        {
+            "persona_id": ["p0", "p1", "p0", "p1", "p1", "p1"],
+            "answer": pd.array([2, 6, 4, 6, 9, None], dtype="Int64"),
+        }
+    )
+    d = diagnose(frame)
+    assert (d.n, d.failures) == (5, 1)
+    assert d.persona_mean == {"p0": 3.0, "p1": 7.0}
+    assert d.persona_std == {"p0": 1.0, "p1": round(2**0.5, 3)}
+    assert d.median_persona_std == pytest.approx((1.0 + 1.414) / 2)
+    assert d.mean_rating == pytest.approx(27 / 5)
+    assert (d.modal_answer, d.modal_share) == (6, 2 / 5)
+    assert d.share_6_8 == pytest.approx(2 / 5)
+    # histogram 2: 1, 4: 1, 6: 2, 9: 1 -> H = 3 · (1/5) log2 5 + (2/5) log2(5/2)
+    assert d.entropy_bits == pytest.approx(0.6 * np.log2(5) + 0.4 * np.log2(2.5))
+    assert d.warnings == ["no dislikes: -1 is 0.0% of ratings"]  # spread: median 1.21 >= 1

@@ -60,8 +60,8 @@ def test_logprobs_give_a_full_distribution(smollm_server: EmbeddedServer) -> Non
     assert outcome.probabilities.shape == (11,)
     assert outcome.probabilities.sum() == pytest.approx(1.0)
     assert outcome.answer == ANSWERS[int(np.argmax(outcome.probabilities))]
-    assert outcome.expected is not None
-    assert -1 <= outcome.expected <= 10
+    # the expected rating is the mean of the 11 answers under that distribution
+    assert outcome.expected == pytest.approx(float(np.dot(ANSWERS, outcome.probabilities)))
 
 
 def test_logprobs_split_multi_token_answers_without_losing_mass(

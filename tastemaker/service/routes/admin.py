@@ -9,14 +9,25 @@ from fastapi import APIRouter, Depends, status
 from tastemaker.catalog.schema import FieldError, item_from_fields
 from tastemaker.errors import DataError, NotFoundError
 from tastemaker.service.deps import StateDep, require_admin
+from tastemaker.service.problems import problem_responses
 from tastemaker.service.routes.catalog import public
 from tastemaker.service.schemas import ItemIn, ItemPublic
 from tastemaker.store.items import upsert_items
 
-router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+router = APIRouter(
+    prefix="/api/admin",
+    tags=["admin"],
+    dependencies=[Depends(require_admin)],
+    responses=problem_responses(401, 403),
+)
 
 
-@router.post("/items", operation_id="addItem", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/items",
+    operation_id="addItem",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 413, 422, 503),
+)
 def add_item(body: ItemIn, state: StateDep) -> ItemPublic:
     """Store a new (or changed) item and make it searchable at once, through the item tower."""
     runtime = state.require_runtime()
@@ -35,7 +46,10 @@ def add_item(body: ItemIn, state: StateDep) -> ItemPublic:
 
 
 @router.delete(
-    "/items/{item_id}", operation_id="removeItem", status_code=status.HTTP_204_NO_CONTENT
+    "/items/{item_id}",
+    operation_id="removeItem",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 422),
 )
 def remove_item(item_id: str, state: StateDep) -> None:
     """Remove an item from the store, the catalogue and the index."""
@@ -50,7 +64,7 @@ def remove_item(item_id: str, state: StateDep) -> None:
     state.results.clear()  # cached lists may hold the item
 
 
-@router.post("/reload", operation_id="reloadModel")
+@router.post("/reload", operation_id="reloadModel", responses=problem_responses(404, 422))
 async def reload_model(state: StateDep) -> dict[str, str | int]:
     """Load the newest model and swap it in; requests in flight finish on the old one."""
     import asyncio

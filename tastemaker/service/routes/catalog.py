@@ -14,6 +14,7 @@ from tastemaker.catalog.schema import Item
 from tastemaker.errors import NotFoundError
 from tastemaker.service.catalog import CATEGORY_FIELDS, ItemQuery
 from tastemaker.service.deps import CatalogDep, FiltersDep
+from tastemaker.service.problems import problem_responses
 from tastemaker.service.schemas import Categories, CategoryCount, ItemPage, ItemPublic
 
 router = APIRouter(prefix="/api", tags=["catalogue"])
@@ -55,7 +56,7 @@ def list_categories(catalog: CatalogDep) -> Categories:
     )
 
 
-@router.get("/items", operation_id="listItems")
+@router.get("/items", operation_id="listItems", responses=problem_responses(400, 422))
 def list_items(
     catalog: CatalogDep,
     filters: FiltersDep,
@@ -74,7 +75,7 @@ def list_items(
     return ItemPage(items=[public(i) for i in items], next_cursor=next_cursor, total=total)
 
 
-@router.get("/items/{item_id}", operation_id="getItem")
+@router.get("/items/{item_id}", operation_id="getItem", responses=problem_responses(404, 422))
 def get_item(item_id: str, catalog: CatalogDep) -> ItemPublic:
     item = catalog.get(item_id)
     if item is None:
@@ -86,7 +87,10 @@ def get_item(item_id: str, catalog: CatalogDep) -> ItemPublic:
     "/items/{item_id}/image",
     operation_id="getItemImage",
     response_class=FileResponse,
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, 404: {}},
+    responses={
+        200: {"content": {"image/jpeg": {}, "image/png": {}}},
+        **problem_responses(404, 422),
+    },
 )
 def get_item_image(item_id: str, catalog: CatalogDep) -> FileResponse:
     """The item's image from the catalogue. Only paths recorded at import are ever served,

@@ -8,7 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from tastemaker import __version__
 from tastemaker.service.deps import StateDep
 from tastemaker.service.metrics import REGISTRY
-from tastemaker.service.problems import problem
+from tastemaker.service.problems import problem, problem_responses
 
 router = APIRouter(prefix="/api", tags=["health"])
 
@@ -19,7 +19,7 @@ def health() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/ready", operation_id="getReady", responses={503: {"description": "Not ready"}})
+@router.get("/ready", operation_id="getReady", responses=problem_responses(503))
 def ready(state: StateDep) -> Response:
     """Ready when the catalogue and a model are loaded."""
     if state.runtime is None:

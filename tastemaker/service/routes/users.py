@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from tastemaker.errors import DataError, NotFoundError
 from tastemaker.index import ItemFilter
 from tastemaker.service.deps import CatalogDep, FiltersDep, StateDep
+from tastemaker.service.problems import problem_responses
 from tastemaker.service.recommend import DEFAULT_K, MAX_K, recommend, stored_user_recommendations
 from tastemaker.service.schemas import (
     FeedbackIn,
@@ -38,7 +39,12 @@ def _profile(body: Onboarding, catalog: CatalogDep) -> UserProfile:
     return UserProfile(tuple(body.liked), tuple(body.disliked), tuple(body.categories), body.text)
 
 
-@router.post("/users", operation_id="createUser", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/users",
+    operation_id="createUser",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 413, 422, 503),
+)
 async def create_user_route(body: Onboarding, state: StateDep) -> UserCreated:
     """Onboard a shopper; their vector comes from the user tower at once (no retraining)."""
     profile = _profile(body, state.catalog)
@@ -58,6 +64,7 @@ async def create_user_route(body: Onboarding, state: StateDep) -> UserCreated:
     "/users/{user_id}/recommendations",
     operation_id="getUserRecommendations",
     response_model=Recommendations,
+    responses=problem_responses(404, 422, 503),
 )
 async def user_recommendations(
     user_id: str,
@@ -74,7 +81,9 @@ async def user_recommendations(
     return Response(body, media_type="application/json")
 
 
-@router.post("/recommendations", operation_id="recommend")
+@router.post(
+    "/recommendations", operation_id="recommend", responses=problem_responses(400, 413, 422, 503)
+)
 async def stateless_recommendations(
     body: Onboarding,
     state: StateDep,
@@ -94,7 +103,11 @@ async def stateless_recommendations(
     return Recommendations(user_id=None, model_version=runtime.version, items=items)
 
 
-@router.post("/users/{user_id}/feedback", operation_id="giveFeedback")
+@router.post(
+    "/users/{user_id}/feedback",
+    operation_id="giveFeedback",
+    responses=problem_responses(400, 404, 413, 422, 503),
+)
 async def give_feedback(user_id: str, body: FeedbackIn, state: StateDep) -> FeedbackOut:
     """Store a like, dislike or rating; the user's vector is updated at once, so their next
     recommendations (a new cache key) reflect it."""
@@ -107,7 +120,11 @@ async def give_feedback(user_id: str, body: FeedbackIn, state: StateDep) -> Feed
     return FeedbackOut(user_id=user.id, version=user.version)
 
 
-@router.get("/items/{item_id}/similar", operation_id="getSimilarItems")
+@router.get(
+    "/items/{item_id}/similar",
+    operation_id="getSimilarItems",
+    responses=problem_responses(404, 422, 503),
+)
 async def similar_items(item_id: str, state: StateDep, k: K = DEFAULT_K) -> Recommendations:
     """Items nearest to this one in the model's item space."""
     runtime = state.require_runtime()
@@ -120,7 +137,11 @@ async def similar_items(item_id: str, state: StateDep, k: K = DEFAULT_K) -> Reco
     return Recommendations(user_id=None, model_version=runtime.version, items=items)
 
 
-@router.get("/items/{item_id}/embedding", operation_id="getItemEmbedding")
+@router.get(
+    "/items/{item_id}/embedding",
+    operation_id="getItemEmbedding",
+    responses=problem_responses(404, 422, 503),
+)
 async def item_embedding(item_id: str, state: StateDep) -> ItemEmbedding:
     runtime = state.require_runtime()
     if item_id not in runtime.retriever:
