@@ -73,7 +73,8 @@ def generate(
         str, typer.Option("--format", help="chatml | inst (raw prompts) | messages (chat API).")
     ] = "chatml",
     temperature: Annotated[
-        float | None, typer.Option(help="Sampling temperature (sample, free).")
+        float | None,
+        typer.Option(help="Sampling temperature (sample, free; refused by logprobs, yesno)."),
     ] = None,
     n: Annotated[int, typer.Option("--n", min=1, help="Draws per rating (sample).")] = 10,
     constraint: Annotated[

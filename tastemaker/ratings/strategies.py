@@ -143,7 +143,11 @@ class LogprobStrategy:
     min_branch: float = 1e-3
     max_depth: int = 3
     name: str = "logprobs"
-    temperature: float | None = 0.0
+
+    @property
+    def temperature(self) -> float:
+        """Always 0: the distribution is read at one forward pass, before any sampling."""
+        return 0.0
 
     async def rate(self, llm: LLMClient, prompt: Prompt, *, seed: int) -> RatingOutcome:
         if prompt.text is None:
@@ -312,7 +316,11 @@ class YesNoStrategy:
 
     top_k: int = 20
     name: str = "yesno"
-    temperature: float | None = 0.0
+
+    @property
+    def temperature(self) -> float:
+        """Always 0: P(Yes) is read at one forward pass, before any sampling."""
+        return 0.0
 
     async def rate(self, llm: LLMClient, prompt: Prompt, *, seed: int) -> RatingOutcome:
         completion = await _call(llm, prompt, max_tokens=1, temperature=0.0, logprobs=self.top_k)
@@ -329,7 +337,17 @@ class YesNoStrategy:
 def make_strategy(
     name: str, *, temperature: float | None = None, n: int = 10, constraint: Constraint = "grammar"
 ) -> Strategy:
-    """The strategy called ``name`` with its options; unknown names are a ConfigError."""
+    """The strategy called ``name`` with its options; unknown names are a ConfigError.
+
+    ``temperature`` applies to ``sample`` and ``free`` only: ``logprobs`` and ``yesno`` read a
+    distribution at one forward pass, where no temperature acts, so giving one is refused
+    rather than silently ignored.
+    """
+    if temperature is not None and name in ("logprobs", "yesno"):
+        raise ConfigError(
+            f"--temperature does not apply to the {name} strategy: it reads the answer "
+            "distribution at one forward pass, before any sampling (use sample or free)"
+        )
     if name == "logprobs":
         return LogprobStrategy()
     if name == "sample":

@@ -168,3 +168,21 @@ def test_sweep_rates_one_sample_per_temperature(
         assert sum(figures["histogram"].values()) == figures["n"]
     frame = pd.read_parquet(tmp_path / "reports" / "sweep" / "sample-t1.5.parquet")
     assert (frame["temperature"] == 1.5).all()
+
+
+@pytest.mark.parametrize("strategy", ["logprobs", "yesno"])
+def test_temperature_is_refused_where_it_cannot_apply(tmp_path: Path, strategy: str) -> None:
+    """logprobs and yesno read one greedy forward pass: a temperature would be ignored."""
+    from typer.testing import CliRunner
+
+    from tastemaker.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        ["--data-dir", str(tmp_path), "ratings", "generate", "--strategy", strategy,
+         "--temperature", "0.7"],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "--temperature" in result.output
+    assert strategy in result.output
+    assert not (tmp_path / "tastemaker.sqlite").exists()  # refused before touching anything
