@@ -80,6 +80,13 @@ def generate(
     constraint: Annotated[
         str, typer.Option(help="sample: grammar (llama.cpp) | guided_choice (vLLM) | none.")
     ] = "grammar",
+    min_valid: Annotated[
+        float | None,
+        typer.Option(
+            help="sample: fewest valid draws, as a share of --n, for a rating [default: 0.8]; "
+            "below it the rating is a recorded failure."
+        ),
+    ] = None,
     per_persona: Annotated[
         int | None, typer.Option(min=1, help="Rate this many random items per persona.")
     ] = None,
@@ -110,7 +117,11 @@ def generate(
         raise ConfigError(f"--constraint {constraint}: choose grammar, guided_choice or none")
     fmt = cast(PromptFormat, prompt_format)
     rater = make_strategy(
-        strategy, temperature=temperature, n=n, constraint=cast(Constraint, constraint)
+        strategy,
+        temperature=temperature,
+        n=n,
+        constraint=cast(Constraint, constraint),
+        min_valid=min_valid,
     )
     loaded = load_template(template)
     key = RatingKey(template_version=loaded.version, model=config.model, strategy=rater.name)

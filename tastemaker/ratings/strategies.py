@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ if TYPE_CHECKING:  # annotations only: the openai SDK loads when a client is mad
 
 __all__ = [
     "ANSWER_GRAMMAR",
+    "MIN_VALID_DRAWS",
     "Constraint",
     "FreeStrategy",
     "LogprobStrategy",
@@ -211,14 +213,33 @@ class LogprobStrategy:
         return dict(found)
 
 
+#: The sample strategy's default minimum share of draws that must be allowed answers.
+MIN_VALID_DRAWS: Final = 0.8
+
+
 @dataclass
 class SampleStrategy:
-    """n constrained draws at ``temperature``; the distribution is their frequencies."""
+    """n constrained draws at ``temperature``; the distribution is their frequencies.
+
+    A draw that is not an allowed answer (possible with ``constraint="none"``, or a server
+    that ignores the grammar) is left out of the distribution but counted: the raw output
+    records ``valid_draws`` of ``n`` (and their share as ``p_valid``), and when fewer than
+    ``min_valid`` · n draws (rounded up) are valid the rating is a recorded failure, since a
+    distribution from 3 draws of 10 would otherwise pass for one from 10.
+    """
 
     n: int = 10
     temperature: float = 1.0
     constraint: Constraint = "grammar"
+    min_valid: float = MIN_VALID_DRAWS
     name: str = "sample"
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.min_valid <= 1.0:
+            raise ConfigError(f"min_valid (--min-valid) {self.min_valid:g}: the sample "
+                              "strategy needs a share of draws in (0, 1]")  # fmt: skip
+        if self.n < 1:
+            raise ConfigError(f"--n {self.n}: at least one draw")
 
     def _extra(self) -> dict[str, object] | None:
         if self.constraint == "grammar":
@@ -244,9 +265,23 @@ class SampleStrategy:
         texts = [d.text for d in draws]
         parsed = [a for a in (parse_rating(t) for t in texts) if a is not None]
         counts = Counter(parsed)
-        raw: dict[str, object] = {"draws": texts}
+        raw: dict[str, object] = {
+            "draws": texts,
+            "valid_draws": len(parsed),
+            "n": self.n,
+            "p_valid": round(len(parsed) / self.n, 6),
+        }
+        needed = max(1, math.ceil(self.min_valid * self.n - 1e-9))
+        if len(parsed) < needed:
+            return RatingOutcome(
+                answer=None,
+                raw_output=json.dumps(raw),
+                error=f"only {len(parsed)} of {self.n} draws were allowed answers (minimum "
+                f"{needed}, min_valid {self.min_valid:g})",
+                calls=self.n,
+            )
         outcome = RatingOutcome.from_distribution(
-            {a: c / max(1, len(parsed)) for a, c in counts.items()}, raw, self.n
+            {a: c / len(parsed) for a, c in counts.items()}, raw, self.n
         )
         if outcome.error is not None:
             return outcome
@@ -335,24 +370,35 @@ class YesNoStrategy:
 
 
 def make_strategy(
-    name: str, *, temperature: float | None = None, n: int = 10, constraint: Constraint = "grammar"
+    name: str,
+    *,
+    temperature: float | None = None,
+    n: int = 10,
+    constraint: Constraint = "grammar",
+    min_valid: float | None = None,
 ) -> Strategy:
     """The strategy called ``name`` with its options; unknown names are a ConfigError.
 
     ``temperature`` applies to ``sample`` and ``free`` only: ``logprobs`` and ``yesno`` read a
     distribution at one forward pass, where no temperature acts, so giving one is refused
-    rather than silently ignored.
+    rather than silently ignored. ``min_valid`` (None: the strategy's default) is the
+    ``sample`` strategy's minimum share of valid draws; ``free`` has nothing to threshold.
     """
     if temperature is not None and name in ("logprobs", "yesno"):
         raise ConfigError(
             f"--temperature does not apply to the {name} strategy: it reads the answer "
             "distribution at one forward pass, before any sampling (use sample or free)"
         )
+    if min_valid is not None and name not in ("sample",):
+        raise ConfigError(f"--min-valid does not apply to the {name} strategy")
     if name == "logprobs":
         return LogprobStrategy()
     if name == "sample":
         return SampleStrategy(
-            n=n, temperature=1.0 if temperature is None else temperature, constraint=constraint
+            n=n,
+            temperature=1.0 if temperature is None else temperature,
+            constraint=constraint,
+            min_valid=MIN_VALID_DRAWS if min_valid is None else min_valid,
         )
     if name == "free":
         return FreeStrategy(temperature=0.0 if temperature is None else temperature)

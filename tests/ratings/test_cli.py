@@ -186,3 +186,20 @@ def test_temperature_is_refused_where_it_cannot_apply(tmp_path: Path, strategy: 
     assert "--temperature" in result.output
     assert strategy in result.output
     assert not (tmp_path / "tastemaker.sqlite").exists()  # refused before touching anything
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--strategy", "sample", "--min-valid", "1.5"], "--min-valid"),
+        (["--strategy", "free", "--min-valid", "0.5"], "--min-valid does not apply to the free"),
+    ],
+)
+def test_a_bad_validity_threshold_is_refused(tmp_path: Path, args: list[str], named: str) -> None:
+    from typer.testing import CliRunner
+
+    from tastemaker.cli import app
+
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path), "ratings", "generate", *args])
+    assert result.exit_code == 2, result.output
+    assert named in result.output

@@ -1,0 +1,78 @@
+"""How strategies turn unusable output into recorded failures (never a guessed number).
+
+The mixes of valid and unusable draws come from a fault-injecting server (``tests/llm/
+faults.py``): the real model produces such a mix only by chance. Low probability mass on the
+allowed answers comes from the real SmolLM2 server, which has plenty of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from tastemaker.errors import ConfigError
+from tastemaker.llm import LLMClient, LLMConfig
+from tastemaker.ratings.prompts import Prompt
+from tastemaker.ratings.strategies import RatingOutcome, SampleStrategy, Strategy
+from tests.llm.faults import FaultInjectingServer
+
+PROMPT = Prompt("inst", text="[INST] Rate the shirt from -1 to 10. [/INST]")
+
+
+class ScriptedDraws(FaultInjectingServer):
+    """Answers each completion with the next of ``texts`` (junk on demand)."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        super().__init__()
+        self.texts = deque(texts)
+        self._texts_lock = threading.Lock()
+
+    def answer(self, path: str, body: Any) -> dict[str, Any]:
+        reply = super().answer(path, body)
+        with self._texts_lock:
+            reply["choices"][0]["text"] = self.texts.popleft()
+        return reply
+
+
+def _rate(texts: list[str], strategy: Strategy) -> RatingOutcome:
+    async def main(base_url: str) -> RatingOutcome:
+        config = LLMConfig(base_url=base_url, model="fake", concurrency=4, max_retries=0)
+        async with LLMClient(config) as llm:
+            return await strategy.rate(llm, PROMPT, seed=3)
+
+    with ScriptedDraws(texts) as server:
+        return asyncio.run(main(server.base_url))
+
+
+def test_unparseable_draws_are_counted_and_fail_the_rating_below_the_minimum() -> None:
+    outcome = _rate(["7", "8", "7"] + ["I'd say"] * 7, SampleStrategy(n=10, constraint="none"))
+    assert outcome.answer is None
+    assert outcome.probabilities is None
+    assert outcome.error is not None
+    assert "3 of 10 draws" in outcome.error
+    raw = json.loads(outcome.raw_output)
+    assert (raw["valid_draws"], raw["n"]) == (3, 10)
+    assert len(raw["draws"]) == 10
+
+
+def test_enough_valid_draws_rate_and_record_the_count() -> None:
+    texts = ["7", "8", "7", "6", "7", "8", "7", "7", "sorry", "5"]
+    outcome = _rate(texts, SampleStrategy(n=10, constraint="none", min_valid=0.8))
+    assert outcome.error is None
+    assert outcome.answer == 7
+    assert outcome.probabilities is not None
+    assert outcome.probabilities.sum() == pytest.approx(1.0)
+    raw = json.loads(outcome.raw_output)
+    assert (raw["valid_draws"], raw["n"], raw["p_valid"]) == (9, 10, 0.9)
+
+
+@pytest.mark.parametrize("share", [0.0, -0.1, 1.5])
+def test_the_minimum_share_must_be_a_share(share: float) -> None:
+    with pytest.raises(ConfigError, match="min_valid"):
+        SampleStrategy(min_valid=share)
