@@ -26,7 +26,7 @@ from tastemaker.commands.llm_options import (
 from tastemaker.errors import ConfigError
 from tastemaker.llm.config import LLMConfig
 from tastemaker.ratings.diagnostics import diagnose
-from tastemaker.ratings.engine import RunSummary, run_ratings
+from tastemaker.ratings.engine import RunSummary, plan_ratings, run_ratings
 from tastemaker.ratings.prompts import (
     DEFAULT_TEMPLATE,
     PersonaView,
@@ -42,6 +42,7 @@ from tastemaker.ratings.records import (
     stored_keys,
     write_parquet,
 )
+from tastemaker.ratings.requests import RequestSpec
 from tastemaker.ratings.sources import (
     ItemView,
     load_items_csv,
@@ -155,10 +156,16 @@ def generate(
         )
         if not pairs:
             raise ConfigError("nothing to rate: generate personas and import a catalogue first")
+        spec = RequestSpec.of(rater, key=key, server=_server_label(config), fmt=fmt)
         if retry_failures:
-            delete_failures(opened, key)
+            delete_failures(opened, key, spec.request_set)
         skip = stored_keys(opened, key)
-        run_id = start_run(opened, "ratings.generate", {"key": key.__dict__, "seed": seed})
+        run_id = start_run(
+            opened,
+            "ratings.generate",
+            {"key": key.__dict__, "seed": seed, "request_set": spec.request_set,
+             "request": json.loads(spec.description)},
+        )  # fmt: skip
 
         def sink(record: RatingRecord) -> None:
             insert_rating(opened, record, run_id)
@@ -182,10 +189,14 @@ def _run(
     seed: int,
     no_cache: bool,
     sink: Callable[[RatingRecord], None],
-    skip: set[tuple[str, str]],
+    skip: set[tuple[str, str, str]],
 ) -> RunSummary:
     """Connect (starting the embedded server if needed) and rate ``pairs`` with a progress bar."""
-    todo = sum(1 for p, i in pairs if (p.id, i.id) not in skip)
+    server = _server_label(config)
+    _, planned = plan_ratings(
+        pairs, strategy=rater, template=template, fmt=fmt, key=key, server=server, seed=seed
+    )
+    todo = sum(1 for p in planned if p.key not in skip)
 
     from tastemaker.llm.connection import connect  # the openai SDK loads only when rating
 
@@ -202,7 +213,7 @@ def _run(
                     template=template,
                     fmt=fmt,
                     key=key,
-                    server=_server_label(config),
+                    server=server,
                     seed=seed,
                     sink=sink,
                     skip=skip,

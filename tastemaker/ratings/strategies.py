@@ -55,6 +55,7 @@ __all__ = [
 ANSWER_GRAMMAR: Final = 'root ::= "-1" | "10" | [1-9]'
 _ANSWER_TEXT: Final = {str(a): a for a in ANSWERS}
 _REPAIR: Final = "Return only the number (-1, or 1 to 10), nothing else."
+_SAMPLE_MAX_TOKENS: Final = 4  # "-1" and "10" are at most 2 tokens; room for a stray space
 Constraint = Literal["grammar", "guided_choice", "none"]
 
 
@@ -87,13 +88,24 @@ class RatingOutcome:
 
 
 class Strategy(Protocol):
-    """Reads one rating for one prompt; ``name`` is stored with every rating."""
+    """Reads one rating for one prompt; ``name`` is stored with every rating.
+
+    :meth:`request_params` describes every request the strategy sends for a prompt and how it
+    reads the replies (everything but the prompt and the seed); it is hashed into the
+    rating's key (:mod:`tastemaker.ratings.requests`), so it must change whenever what is
+    sent or how it is read changes. ``seeded`` says whether the per-pair seed is sent.
+    """
 
     @property
     def name(self) -> str: ...
 
     @property
     def temperature(self) -> float | None: ...
+
+    @property
+    def seeded(self) -> bool: ...
+
+    def request_params(self) -> dict[str, object]: ...
 
     async def rate(self, llm: LLMClient, prompt: Prompt, *, seed: int) -> RatingOutcome: ...
 
@@ -151,6 +163,18 @@ class LogprobStrategy:
         """Always 0: the distribution is read at one forward pass, before any sampling."""
         return 0.0
 
+    @property
+    def seeded(self) -> bool:
+        return False
+
+    def request_params(self) -> dict[str, object]:
+        return {
+            "max_tokens": 1,
+            "temperature": self.temperature,
+            "logprobs": self.top_k,
+            "continuations": {"min_branch": self.min_branch, "max_depth": self.max_depth},
+        }
+
     async def rate(self, llm: LLMClient, prompt: Prompt, *, seed: int) -> RatingOutcome:
         if prompt.text is None:
             raise ConfigError("the logprobs strategy needs a raw-text prompt (inst or chatml)")
@@ -176,7 +200,7 @@ class LogprobStrategy:
     ) -> dict[int, float]:
         """Mass of each answer below the partial answer ``key`` (``raw`` as generated)."""
         completion = await _call(
-            llm, prompt, raw, max_tokens=1, temperature=0.0, logprobs=self.top_k
+            llm, prompt, raw, max_tokens=1, temperature=self.temperature, logprobs=self.top_k
         )
         counter[0] += 1
         probs = completion.top_probs(0)
@@ -241,6 +265,21 @@ class SampleStrategy:
         if self.n < 1:
             raise ConfigError(f"--n {self.n}: at least one draw")
 
+    @property
+    def seeded(self) -> bool:
+        return True
+
+    def request_params(self) -> dict[str, object]:
+        return {
+            "n": self.n,
+            "max_tokens": _SAMPLE_MAX_TOKENS,
+            "temperature": self.temperature,
+            "seeds": "pair seed + draw index",
+            "constraint": self.constraint,
+            "extra": self._extra(),
+            "min_valid": self.min_valid,
+        }
+
     def _extra(self) -> dict[str, object] | None:
         if self.constraint == "grammar":
             return {"grammar": ANSWER_GRAMMAR}
@@ -254,7 +293,7 @@ class SampleStrategy:
                 _call(
                     llm,
                     prompt,
-                    max_tokens=4,
+                    max_tokens=_SAMPLE_MAX_TOKENS,
                     temperature=self.temperature,
                     seed=seed + i,
                     extra=self._extra(),
@@ -302,6 +341,15 @@ class FreeStrategy:
     temperature: float = 0.0
     max_tokens: int = 24
     name: str = "free"
+
+    @property
+    def seeded(self) -> bool:
+        return True
+
+    def request_params(self) -> dict[str, object]:
+        # The repair turn as :meth:`_repair` sends it (keep the two in step).
+        repair = {"text": _REPAIR, "max_tokens": 8, "temperature": 0.0}
+        return {"max_tokens": self.max_tokens, "temperature": self.temperature, "repair": repair}
 
     async def rate(self, llm: LLMClient, prompt: Prompt, *, seed: int) -> RatingOutcome:
         first = await _call(
@@ -357,8 +405,17 @@ class YesNoStrategy:
         """Always 0: P(Yes) is read at one forward pass, before any sampling."""
         return 0.0
 
+    @property
+    def seeded(self) -> bool:
+        return False
+
+    def request_params(self) -> dict[str, object]:
+        return {"max_tokens": 1, "temperature": self.temperature, "logprobs": self.top_k}
+
     async def rate(self, llm: LLMClient, prompt: Prompt, *, seed: int) -> RatingOutcome:
-        completion = await _call(llm, prompt, max_tokens=1, temperature=0.0, logprobs=self.top_k)
+        completion = await _call(
+            llm, prompt, max_tokens=1, temperature=self.temperature, logprobs=self.top_k
+        )
         probs = completion.top_probs(0)
         yes = sum(p for t, p in probs.items() if t.strip().lower() == "yes")
         no = sum(p for t, p in probs.items() if t.strip().lower() == "no")
