@@ -84,8 +84,9 @@ def generate(
     min_valid: Annotated[
         float | None,
         typer.Option(
-            help="sample: fewest valid draws, as a share of --n, for a rating [default: 0.8]; "
-            "below it the rating is a recorded failure."
+            help="Least output on allowed answers for a rating: probability mass (logprobs, "
+            "yesno) [default: 0.5] or share of valid draws (sample) [default: 0.8]; below it "
+            "the rating is a recorded failure."
         ),
     ] = None,
     per_persona: Annotated[

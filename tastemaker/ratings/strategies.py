@@ -14,6 +14,15 @@
 
 Every strategy returns a :class:`RatingOutcome`; a failure is an outcome with ``error`` set
 and ``answer`` None, so it is stored and counted, not retried forever or papered over.
+
+How much of the model's output fell on allowed answers is ``p_valid`` in the raw output: the
+next-token probability mass on the 11 answers (``logprobs``) or on Yes/No (``yesno``), the
+share of draws that are answers (``sample``). Below ``min_valid`` the rating is a recorded
+failure carrying that figure, because a distribution renormalised from a sliver of mass says
+little. Defaults: :data:`MIN_VALID_MASS` (0.5) and :data:`MIN_VALID_DRAWS` (0.8). Measured on
+24 clear-cut pairs: the default rater in its chat markup (chatml) puts 0.98-0.996 of its mass
+on the answers (yesno 0.996-0.998); the same model in the ``inst`` markup 0.016-0.12 (yesno
+0.34-0.65), and SmolLM2 (at chance) 0.09-0.29 in chatml (yesno 0.38-0.54).
 """
 
 from __future__ import annotations
@@ -41,6 +50,7 @@ if TYPE_CHECKING:  # annotations only: the openai SDK loads when a client is mad
 __all__ = [
     "ANSWER_GRAMMAR",
     "MIN_VALID_DRAWS",
+    "MIN_VALID_MASS",
     "Constraint",
     "FreeStrategy",
     "LogprobStrategy",
@@ -143,6 +153,31 @@ async def _call(
     )
 
 
+#: The sample strategy's default minimum share of draws that must be allowed answers.
+MIN_VALID_DRAWS: Final = 0.8
+#: The logprobs and yesno strategies' default minimum probability mass on allowed answers.
+MIN_VALID_MASS: Final = 0.5
+
+
+def _check_share(strategy: str, value: float) -> None:
+    if not 0.0 < value <= 1.0:
+        raise ConfigError(
+            f"min_valid (--min-valid) {value:g}: the {strategy} strategy needs a share in (0, 1]"
+        )
+
+
+def _too_little_mass(
+    p_valid: float, minimum: float, raw: dict[str, object], calls: int
+) -> RatingOutcome:
+    return RatingOutcome(
+        answer=None,
+        raw_output=json.dumps(raw),
+        error=f"only {p_valid:.1%} of the probability mass is on allowed answers "
+        f"(min_valid {minimum:g})",
+        calls=calls,
+    )
+
+
 @dataclass
 class LogprobStrategy:
     """The full answer distribution from log-probabilities (see the module docstring).
@@ -156,7 +191,11 @@ class LogprobStrategy:
     top_k: int = 20
     min_branch: float = 1e-3
     max_depth: int = 3
+    min_valid: float = MIN_VALID_MASS
     name: str = "logprobs"
+
+    def __post_init__(self) -> None:
+        _check_share(self.name, self.min_valid)
 
     @property
     def temperature(self) -> float:
@@ -173,6 +212,7 @@ class LogprobStrategy:
             "temperature": self.temperature,
             "logprobs": self.top_k,
             "continuations": {"min_branch": self.min_branch, "max_depth": self.max_depth},
+            "min_valid": self.min_valid,
         }
 
     async def rate(self, llm: LLMClient, prompt: Prompt, *, seed: int) -> RatingOutcome:
@@ -181,10 +221,13 @@ class LogprobStrategy:
         counter = [0]
         first: dict[str, float] = {}
         mass = await self._expand(llm, prompt, "", "", 1.0, 0, counter, first)
+        p_valid = sum(mass.values())
         raw: dict[str, object] = {
             "top": {t: round(p, 6) for t, p in first.items()},
-            "p_valid": round(sum(mass.values()), 6),
+            "p_valid": round(p_valid, 6),
         }
+        if p_valid < self.min_valid:
+            return _too_little_mass(p_valid, self.min_valid, raw, counter[0])
         return RatingOutcome.from_distribution(mass, raw, counter[0])
 
     async def _expand(
@@ -237,10 +280,6 @@ class LogprobStrategy:
         return dict(found)
 
 
-#: The sample strategy's default minimum share of draws that must be allowed answers.
-MIN_VALID_DRAWS: Final = 0.8
-
-
 @dataclass
 class SampleStrategy:
     """n constrained draws at ``temperature``; the distribution is their frequencies.
@@ -259,9 +298,7 @@ class SampleStrategy:
     name: str = "sample"
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.min_valid <= 1.0:
-            raise ConfigError(f"min_valid (--min-valid) {self.min_valid:g}: the sample "
-                              "strategy needs a share of draws in (0, 1]")  # fmt: skip
+        _check_share(self.name, self.min_valid)
         if self.n < 1:
             raise ConfigError(f"--n {self.n}: at least one draw")
 
@@ -398,7 +435,11 @@ class YesNoStrategy:
     """
 
     top_k: int = 20
+    min_valid: float = MIN_VALID_MASS
     name: str = "yesno"
+
+    def __post_init__(self) -> None:
+        _check_share(self.name, self.min_valid)
 
     @property
     def temperature(self) -> float:
@@ -410,7 +451,12 @@ class YesNoStrategy:
         return False
 
     def request_params(self) -> dict[str, object]:
-        return {"max_tokens": 1, "temperature": self.temperature, "logprobs": self.top_k}
+        return {
+            "max_tokens": 1,
+            "temperature": self.temperature,
+            "logprobs": self.top_k,
+            "min_valid": self.min_valid,
+        }
 
     async def rate(self, llm: LLMClient, prompt: Prompt, *, seed: int) -> RatingOutcome:
         completion = await _call(
@@ -419,11 +465,11 @@ class YesNoStrategy:
         probs = completion.top_probs(0)
         yes = sum(p for t, p in probs.items() if t.strip().lower() == "yes")
         no = sum(p for t, p in probs.items() if t.strip().lower() == "no")
-        raw = json.dumps({"p_yes": round(yes, 6), "p_no": round(no, 6)})
-        if yes + no <= 0:
-            return RatingOutcome(answer=None, raw_output=raw, error="neither Yes nor No in top-k")
+        raw = {"p_yes": round(yes, 6), "p_no": round(no, 6), "p_valid": round(yes + no, 6)}
+        if yes + no < self.min_valid:
+            return _too_little_mass(yes + no, self.min_valid, raw, 1)
         score = 1.0 + 9.0 * yes / (yes + no)
-        return RatingOutcome(answer=round(score), expected=score, raw_output=raw)
+        return RatingOutcome(answer=round(score), expected=score, raw_output=json.dumps(raw))
 
 
 def make_strategy(
@@ -438,18 +484,19 @@ def make_strategy(
 
     ``temperature`` applies to ``sample`` and ``free`` only: ``logprobs`` and ``yesno`` read a
     distribution at one forward pass, where no temperature acts, so giving one is refused
-    rather than silently ignored. ``min_valid`` (None: the strategy's default) is the
-    ``sample`` strategy's minimum share of valid draws; ``free`` has nothing to threshold.
+    rather than silently ignored. ``min_valid`` (None: the strategy's default) is the minimum
+    mass on allowed answers (``logprobs``, ``yesno``) or share of valid draws (``sample``);
+    ``free`` has nothing to threshold.
     """
     if temperature is not None and name in ("logprobs", "yesno"):
         raise ConfigError(
             f"--temperature does not apply to the {name} strategy: it reads the answer "
             "distribution at one forward pass, before any sampling (use sample or free)"
         )
-    if min_valid is not None and name not in ("sample",):
-        raise ConfigError(f"--min-valid does not apply to the {name} strategy")
+    if min_valid is not None and name == "free":
+        raise ConfigError("--min-valid does not apply to the free strategy (one parsed answer)")
     if name == "logprobs":
-        return LogprobStrategy()
+        return LogprobStrategy(min_valid=MIN_VALID_MASS if min_valid is None else min_valid)
     if name == "sample":
         return SampleStrategy(
             n=n,
@@ -460,5 +507,5 @@ def make_strategy(
     if name == "free":
         return FreeStrategy(temperature=0.0 if temperature is None else temperature)
     if name == "yesno":
-        return YesNoStrategy()
+        return YesNoStrategy(min_valid=MIN_VALID_MASS if min_valid is None else min_valid)
     raise ConfigError(f"--strategy {name}: choose logprobs, sample, free or yesno")

@@ -58,7 +58,7 @@ def test_rates_files_from_outside_the_store_into_parquet(
     out = tmp_path / "ratings.parquet"
     result = _cli(
         tmp_path, "ratings", "generate", "--personas", str(personas), "--items", str(items),
-        "--strategy", "logprobs", "--out", str(out), "--model", MODEL,
+        "--strategy", "logprobs", "--out", str(out), "--model", MODEL, "--min-valid", "0.01",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     frame = pd.read_parquet(out)

@@ -32,6 +32,7 @@ from tastemaker.ratings.records import (
 from tastemaker.ratings.sources import pair_up, store_items, store_personas
 from tastemaker.ratings.strategies import LogprobStrategy, SampleStrategy, Strategy
 from tastemaker.store import Store, open_store
+from tests.ratings.test_strategies import SMOL_MIN_VALID
 
 MODEL = "smollm2-135m-instruct"
 PERSONAS = [
@@ -68,7 +69,7 @@ def _run(
     fmt: PromptFormat = "chatml",
 ) -> RunSummary:
     template = load_template()
-    strategy = strategy or LogprobStrategy()
+    strategy = strategy or LogprobStrategy(min_valid=SMOL_MIN_VALID)
     key = RatingKey(template.version, MODEL, strategy.name)
     pairs = pair_up(store_personas(store), store_items(store), per_persona=per_persona, seed=1)
 

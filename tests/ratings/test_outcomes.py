@@ -18,9 +18,17 @@ import pytest
 
 from tastemaker.errors import ConfigError
 from tastemaker.llm import LLMClient, LLMConfig
-from tastemaker.ratings.prompts import Prompt
-from tastemaker.ratings.strategies import RatingOutcome, SampleStrategy, Strategy
+from tastemaker.llm.server import EmbeddedServer
+from tastemaker.ratings.prompts import Prompt, load_template
+from tastemaker.ratings.strategies import (
+    LogprobStrategy,
+    RatingOutcome,
+    SampleStrategy,
+    Strategy,
+    YesNoStrategy,
+)
 from tests.llm.faults import FaultInjectingServer
+from tests.ratings.test_strategies import ITEM, PERSONA
 
 PROMPT = Prompt("inst", text="[INST] Rate the shirt from -1 to 10. [/INST]")
 
@@ -76,3 +84,34 @@ def test_enough_valid_draws_rate_and_record_the_count() -> None:
 def test_the_minimum_share_must_be_a_share(share: float) -> None:
     with pytest.raises(ConfigError, match="min_valid"):
         SampleStrategy(min_valid=share)
+
+
+def _rate_real(server: EmbeddedServer, strategy: Strategy) -> RatingOutcome:
+    prompt = load_template().render(PERSONA, ITEM, "chatml", yesno=strategy.name == "yesno")
+
+    async def main() -> RatingOutcome:
+        config = LLMConfig(base_url=server.base_url, model=server.model_name, concurrency=2)
+        async with LLMClient(config) as llm:
+            return await strategy.rate(llm, prompt, seed=7)
+
+    return asyncio.run(main())
+
+
+@pytest.mark.llm
+@pytest.mark.parametrize("kind", [LogprobStrategy, YesNoStrategy], ids=["logprobs", "yesno"])
+def test_little_mass_on_allowed_answers_is_a_recorded_failure(
+    smollm_server: EmbeddedServer, kind: type[LogprobStrategy] | type[YesNoStrategy]
+) -> None:
+    """SmolLM2 puts 9-29 % (logprobs) and 38-54 % (yesno) of its next-token mass on allowed
+    answers: below the default minimum, so its renormalised distribution is not reported."""
+    outcome = _rate_real(smollm_server, kind())
+    raw = json.loads(outcome.raw_output)
+    assert 0 < raw["p_valid"] < 0.55
+    assert outcome.answer is None
+    assert outcome.expected is None
+    assert outcome.error is not None
+    assert "probability mass" in outcome.error
+    lenient = _rate_real(smollm_server, kind(min_valid=0.01))
+    assert lenient.error is None
+    assert lenient.expected is not None
+    assert json.loads(lenient.raw_output)["p_valid"] == pytest.approx(raw["p_valid"], abs=0.05)

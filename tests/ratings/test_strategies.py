@@ -36,6 +36,9 @@ PERSONA = PersonaView(
     {"age_band": "65+", "aesthetic": "classic formal"},
 )
 ITEM = "Neon Green Graphic Tshirt. Casual tshirts for men in green (Apparel, Topwear)."
+#: SmolLM2 puts 9-54 % of its next-token mass on allowed answers, below the default minimum
+#: (tests/ratings/test_outcomes.py); these mechanics tests accept what little there is.
+SMOL_MIN_VALID = 0.01
 
 
 def _rate(server: EmbeddedServer, strategy: Strategy, fmt: str = "chatml") -> RatingOutcome:
@@ -50,7 +53,7 @@ def _rate(server: EmbeddedServer, strategy: Strategy, fmt: str = "chatml") -> Ra
 
 
 def test_logprobs_give_a_full_distribution(smollm_server: EmbeddedServer) -> None:
-    outcome = _rate(smollm_server, LogprobStrategy())
+    outcome = _rate(smollm_server, LogprobStrategy(min_valid=SMOL_MIN_VALID))
     assert outcome.error is None
     assert outcome.probabilities is not None
     assert outcome.probabilities.shape == (11,)
@@ -63,7 +66,7 @@ def test_logprobs_give_a_full_distribution(smollm_server: EmbeddedServer) -> Non
 def test_logprobs_split_multi_token_answers_without_losing_mass(
     smollm_server: EmbeddedServer,
 ) -> None:
-    outcome = _rate(smollm_server, LogprobStrategy())
+    outcome = _rate(smollm_server, LogprobStrategy(min_valid=SMOL_MIN_VALID))
     raw = json.loads(outcome.raw_output)
     assert outcome.probabilities is not None
     p_first_one = raw["top"].get("1", 0.0)
@@ -79,8 +82,8 @@ def test_the_same_rating_twice_agrees(smollm_server: EmbeddedServer) -> None:
     """llama.cpp's logits shift slightly with batch composition and prompt-cache state (the
     continuation calls may share a decode batch), so repeat ratings agree to a tolerance, not
     bit for bit; the response cache is what makes a re-run exactly reproducible."""
-    a = _rate(smollm_server, LogprobStrategy())
-    b = _rate(smollm_server, LogprobStrategy())
+    a = _rate(smollm_server, LogprobStrategy(min_valid=SMOL_MIN_VALID))
+    b = _rate(smollm_server, LogprobStrategy(min_valid=SMOL_MIN_VALID))
     assert a.probabilities is not None
     assert b.probabilities is not None
     assert a.expected is not None
@@ -110,7 +113,7 @@ def test_free_text_is_parsed_or_recorded_as_a_failure(smollm_server: EmbeddedSer
 
 
 def test_yes_no_scores_map_onto_one_to_ten(smollm_server: EmbeddedServer) -> None:
-    outcome = _rate(smollm_server, YesNoStrategy())
+    outcome = _rate(smollm_server, YesNoStrategy(min_valid=SMOL_MIN_VALID))
     assert outcome.error is None
     assert outcome.expected is not None
     assert 1.0 <= outcome.expected <= 10.0
@@ -119,6 +122,6 @@ def test_yes_no_scores_map_onto_one_to_ten(smollm_server: EmbeddedServer) -> Non
 
 
 def test_the_inst_format_works_too(smollm_server: EmbeddedServer) -> None:
-    outcome = _rate(smollm_server, LogprobStrategy(), fmt="inst")
+    outcome = _rate(smollm_server, LogprobStrategy(min_valid=SMOL_MIN_VALID), fmt="inst")
     assert outcome.probabilities is not None
     assert outcome.probabilities.sum() == pytest.approx(1.0)
