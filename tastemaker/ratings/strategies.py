@@ -167,7 +167,7 @@ def _check_share(strategy: str, value: float) -> None:
 
 
 def _too_little_mass(
-    p_valid: float, minimum: float, raw: dict[str, object], calls: int
+    p_valid: float, minimum: float, raw: Mapping[str, object], calls: int
 ) -> RatingOutcome:
     return RatingOutcome(
         answer=None,
