@@ -153,9 +153,11 @@ def calibrate_command(
             save_calibrated(opened, part.assign(calibrated=calibrated))
             name = "/".join(str(g) for g in group)
             reports[name] = asdict(result)
+            before, after = result.before, result.after
             out.print(
-                f"{name}: {result.n} ratings; Wasserstein {result.before['wasserstein']:.3f} -> "
-                f"{result.after['wasserstein']:.3f}, JSD {result.before['jsd']:.3f} -> "
+                f"{name}: {result.n} ratings; Wasserstein over 1..10 "
+                f"{_num(before['wasserstein'], 3)} -> {_num(after['wasserstein'], 3)}, JSD "
+                f"{result.before['jsd']:.3f} -> "
                 f"{result.after['jsd']:.3f}, -1 share {result.before['neg1_share']:.1%} -> "
                 f"{result.after['neg1_share']:.1%}, modal share "
                 f"{result.before['modal_share']:.1%} -> {result.after['modal_share']:.1%}",
@@ -194,6 +196,11 @@ def compare(
     out.print(
         f"{result.pairs} shared pairs: Spearman {result.spearman}, exact agreement "
         f"{result.exact_agreement:.1%}, within one {result.within_one:.1%}; "
-        f"mean {result.mean_a:.2f} vs {result.mean_b:.2f}; plot {plot}",
+        f"mean over 1..10 {_num(result.mean_a)} vs {_num(result.mean_b)}, dislikes "
+        f"{result.neg1_share_a or 0:.1%} vs {result.neg1_share_b or 0:.1%}; plot {plot}",
         highlight=False,
     )
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"

@@ -62,11 +62,25 @@ def _histogram(answers: npt.ArrayLike) -> FloatArray:
     return shares
 
 
-def distribution_summary(answers: npt.ArrayLike, target: FloatArray) -> dict[str, float]:
-    """Wasserstein distance and JSD (base 2) to ``target``, −1 share and modal share."""
+def distribution_summary(answers: npt.ArrayLike, target: FloatArray) -> dict[str, float | None]:
+    """Distances of the histogram of ``answers`` to ``target``, the dislike apart.
+
+    ``wasserstein``: between the two distributions over 1..10 given not a dislike (None when
+    either has no rating above −1); ``neg1_gap``: the absolute difference of the dislike
+    shares; ``jsd`` (base 2) over the 11 answers as categories; ``neg1_share`` and
+    ``modal_share`` of ``answers``. A dislike is no point on the 1..10 line, so no distance
+    pretends it lies 2 below a 1 (:mod:`tastemaker.ratings.scale`).
+    """
     hist = _histogram(answers)
+    likes, wanted = hist[1:], target[1:]
+    wasserstein = (
+        float(wasserstein_distance(ANSWERS[1:], ANSWERS[1:], likes, wanted))
+        if likes.sum() > 0 and wanted.sum() > 0
+        else None
+    )
     return {
-        "wasserstein": float(wasserstein_distance(ANSWERS, ANSWERS, hist, target)),
+        "wasserstein": wasserstein,
+        "neg1_gap": float(abs(hist[0] - target[0])),
         "jsd": float(jensenshannon(hist, target, base=2) ** 2),
         "neg1_share": float(hist[0]),
         "modal_share": float(hist.max()),
@@ -79,8 +93,8 @@ class CalibrationReport:
 
     n: int
     target: list[float]
-    before: dict[str, float]
-    after: dict[str, float]
+    before: dict[str, float | None]
+    after: dict[str, float | None]
 
 
 def calibrate(

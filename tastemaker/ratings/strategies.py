@@ -364,7 +364,7 @@ class SampleStrategy:
         # The mode is the answer; with one draw (greedy) that is simply the draw.
         return RatingOutcome(
             answer=max(sorted(counts), key=lambda a: counts[a]),
-            expected=float(np.mean(parsed)),
+            expected=outcome.expected,  # over 1..10 given not a dislike (scale.py)
             probabilities=outcome.probabilities,
             raw_output=outcome.raw_output,
             calls=self.n,

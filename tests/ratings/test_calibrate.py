@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tastemaker.errors import ConfigError
-from tastemaker.ratings.calibrate import calibrate, load_target
+from tastemaker.ratings.calibrate import calibrate, distribution_summary, load_target
 from tastemaker.ratings.scale import ANSWERS
 
 
@@ -78,3 +78,15 @@ def test_bad_targets_are_named(tmp_path: Path, body: str) -> None:
     path.write_text(body)
     with pytest.raises(ConfigError, match=r"target\.json"):
         load_target(str(path))
+
+
+def test_distances_treat_the_dislike_as_its_own_outcome() -> None:
+    target = np.zeros(11)
+    target[[0, 5]] = 0.5  # half dislikes, half 5
+    same_likes = distribution_summary([-1, 5, 5, 5], target)
+    assert same_likes["wasserstein"] == 0.0  # the 1..10 parts agree exactly
+    assert same_likes["neg1_gap"] == pytest.approx(0.25)
+    ones = distribution_summary([1, 1], target)
+    assert ones["wasserstein"] == pytest.approx(4.0)  # from 1 to 5, not from 1 to -1
+    assert ones["neg1_gap"] == pytest.approx(0.5)
+    assert distribution_summary([-1, -1], target)["wasserstein"] is None

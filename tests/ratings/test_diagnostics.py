@@ -51,3 +51,13 @@ def test_distribution_entropy_when_probabilities_exist() -> None:
 
 def test_empty_ratings_warn() -> None:
     assert diagnose(_frame([])).warnings == ["no ratings to diagnose"]
+
+
+def test_dislikes_are_counted_apart_from_the_mean_and_spread() -> None:
+    frame = _frame([-1, 9, 9, 4, 6, 5], personas=2)  # p0: -1, 9, 6; p1: 9, 4, 5
+    d = diagnose(frame)
+    assert d.mean_rating == 6.6  # (9 + 9 + 4 + 6 + 5) / 5, the dislike not averaged in
+    assert d.persona_mean == {"p0": 7.5, "p1": 6.0}
+    assert d.persona_std["p0"] == 1.5
+    assert d.persona_neg1_share == {"p0": round(1 / 3, 3), "p1": 0.0}
+    assert d.neg1_share == 1 / 6

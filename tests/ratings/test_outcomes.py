@@ -115,3 +115,11 @@ def test_little_mass_on_allowed_answers_is_a_recorded_failure(
     assert lenient.error is None
     assert lenient.expected is not None
     assert json.loads(lenient.raw_output)["p_valid"] == pytest.approx(raw["p_valid"], abs=0.05)
+
+
+def test_sampled_dislikes_are_not_averaged_into_the_expected_rating() -> None:
+    texts = ["-1", "-1", "8", "8", "10", "8", "-1", "8", "10", "8"]
+    outcome = _rate(texts, SampleStrategy(n=10, constraint="none"))
+    assert outcome.probabilities is not None
+    assert outcome.probabilities[0] == pytest.approx(0.3)  # P(dislike), stored as p_neg1
+    assert outcome.expected == pytest.approx((8 * 5 + 10 * 2) / 7)
