@@ -21,7 +21,7 @@ import pandas as pd
 
 from tastemaker.ratings.scale import ANSWER_COLUMNS
 
-__all__ = ["order_keys", "ranks"]
+__all__ = ["order_keys", "ranks", "ranks_of"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -48,9 +48,9 @@ def order_keys(ratings: pd.DataFrame) -> FloatArray:
     return np.nan_to_num(np.vstack(keys)) if n else np.zeros((len(keys), 0))
 
 
-def ranks(ratings: pd.DataFrame) -> FloatArray:
-    """``[n]`` dense ranks (1 = lowest) in the order of the module docstring; ties share."""
-    keys = order_keys(ratings)
+def ranks_of(keys: FloatArray) -> FloatArray:
+    """``[n]`` dense ranks (1 = lowest) of the columns of ``[n_keys, n]`` keys, most
+    significant key first; columns equal on every key share a rank."""
     if keys.shape[1] == 0:
         return np.zeros(0)
     order = np.lexsort(keys[::-1])  # lexsort's last key is the most significant
@@ -59,3 +59,8 @@ def ranks(ratings: pd.DataFrame) -> FloatArray:
     dense = np.empty(keys.shape[1], dtype=np.float64)
     dense[order] = np.cumsum(new)
     return dense
+
+
+def ranks(ratings: pd.DataFrame) -> FloatArray:
+    """``[n]`` dense ranks (1 = lowest) in the order of the module docstring; ties share."""
+    return ranks_of(order_keys(ratings))
