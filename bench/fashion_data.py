@@ -16,7 +16,9 @@ benchmarks train on, doing only what is missing (every step resumes):
    killed run loses only the request in flight, a partial one is balanced over the personas,
    and a changed prompt rates afresh);
 5. quantile calibration onto the uniform target (``ratings calibrate --target uniform``),
-   redone whenever a rating lacks its calibrated value, since the two-tower trains on it.
+   redone whenever a rating lacks its calibrated value, since the two-tower trains on it
+   (``calibrate=False`` skips it: bench_fashion calibrates its training side itself with
+   :func:`calibrate_training_side`, so its test ratings cannot shape the training targets).
 
 Run it alone to collect the ratings: ``python bench/fashion_data.py [DATA_DIR]``.
 """
@@ -35,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -58,6 +62,7 @@ __all__ = [
     "DATA_DIR",
     "FashionRatings",
     "calibrate_if_needed",
+    "calibrate_training_side",
     "draw_pool",
     "ensure_ratings",
     "in_rounds",
@@ -164,6 +169,7 @@ def ensure_ratings(
     seed: int = 0,
     catalog: Path = CATALOG,
     log: Callable[[str], None] = print,
+    calibrate: bool = True,
 ) -> FashionRatings:
     """Bring the store under ``data_dir`` up to the protocol above; returns what it holds.
 
@@ -228,7 +234,9 @@ def ensure_ratings(
     if missing:
         _rate(data_dir, missing, strategy, seed, log)
     seconds = time.perf_counter() - started
-    frame = calibrate_if_needed(data_dir, strategy, log)
+    frame = (
+        calibrate_if_needed(data_dir, strategy, log) if calibrate else stored(data_dir, strategy)
+    )
     wanted = set(pairs)
     keys = zip(frame["persona_id"], frame["item_id"], strict=True)
     ours = frame[[key in wanted for key in keys]]
@@ -242,6 +250,33 @@ def ensure_ratings(
         rated_now=len(missing),
         seconds=seconds,
     )
+
+
+def stored(data_dir: Path, strategy: str = "yesno") -> pd.DataFrame:
+    """The ``strategy`` ratings of the default LLM stored under ``data_dir``."""
+    from tastemaker.llm.config import LLMConfig
+    from tastemaker.ratings.records import load_ratings
+    from tastemaker.store import open_store
+
+    store_path = data_dir / "tastemaker.sqlite"
+    with open_store(store_path) as store:
+        frame = load_ratings(store, model=LLMConfig().model, strategy=strategy)
+    if frame.empty or frame["answer"].notna().sum() == 0:
+        raise RuntimeError(f"{store_path}: no usable {strategy} ratings are stored")
+    return frame
+
+
+def calibrate_training_side(
+    ratings: pd.DataFrame, train: set[tuple[str, str]], target: npt.NDArray[np.float64]
+) -> pd.Series[int]:
+    """Calibrated answers for every row of ``ratings``, the map fitted on the rows whose
+    (persona, item) is in ``train`` only and applied to all (test rows included): the test
+    side cannot move a training target. Aligned with ``ratings.index``."""
+    from tastemaker.ratings.calibrate import Calibrator
+
+    pairs = zip(ratings["persona_id"], ratings["item_id"], strict=True)
+    on_train = np.fromiter((pair in train for pair in pairs), dtype=np.bool_, count=len(ratings))
+    return Calibrator.fit(ratings[on_train], target).apply(ratings)
 
 
 def calibrate_if_needed(
