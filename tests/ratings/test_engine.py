@@ -229,3 +229,19 @@ def test_persona_view_from_the_store_keeps_attributes(store: Store) -> None:
     assert persona == PersonaView(
         "p", "Ann", "Women", "Bio one. Bio two.", {"occupation": "nurse", "brands": ["Quill"]}
     )
+
+
+def test_retrying_failures_forgets_those_of_the_current_request_set_only(
+    store: Store, sample_catalog: Path
+) -> None:
+    _seed_store(store, sample_catalog)
+    from tastemaker.ratings.records import delete_failures
+    from tastemaker.ratings.strategies import RatingOutcome
+
+    key = RatingKey("v", "m", "free")
+    failed = RatingOutcome(answer=None, error="not a rating")
+    for item, request_set in (("90001", "old"), ("90002", "new"), ("90003", "new")):
+        record = RatingRecord("p1", item, key, "s", 0.0, 1, failed, f"h{item}", request_set)
+        insert_rating(store, record, None)
+    assert delete_failures(store, key, "new") == 2
+    assert stored_keys(store, key) == {("p1", "90001", "h90001")}
