@@ -12,10 +12,13 @@ benchmarks train on, doing only what is missing (every step resumes):
    Interactions concentrate on a shown subset, as in real logs, and the LLM's cost stays
    bounded (the default rater takes ~1.1 s a rating with ``yesno`` on two cores);
 4. the ratings of those pairs not yet stored, in rounds of :data:`ROUND` items per persona
-   (the store keys ratings by persona, item, template, model and strategy, so a killed run
-   loses only the request in flight, and a partial one is balanced over the personas);
+   (the store keys ratings by persona, item, template, model, strategy and request hash, so a
+   killed run loses only the request in flight, a partial one is balanced over the personas,
+   and a changed prompt rates afresh);
 5. quantile calibration onto the uniform target (``ratings calibrate --target uniform``),
-   redone whenever a rating lacks its calibrated value, since the two-tower trains on it.
+   redone whenever a rating lacks its calibrated value, since the two-tower trains on it
+   (``calibrate=False`` skips it: bench_fashion calibrates its training side itself with
+   :func:`calibrate_training_side`, so its test ratings cannot shape the training targets).
 
 Run it alone to collect the ratings: ``python bench/fashion_data.py [DATA_DIR]``.
 """
@@ -32,8 +35,16 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
+
+if TYPE_CHECKING:
+    from tastemaker.ratings.prompts import PersonaView
+    from tastemaker.ratings.sources import ItemView
+    from tastemaker.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT.parent / "shared" / "data" / "fashion-product-images-small"
@@ -43,12 +54,15 @@ COMPATIBLE = {"woman": ("Women", "Unisex"), "man": ("Men", "Unisex")}
 POOL_GENDERS = ("Men", "Women", "Unisex")
 #: Items each persona rates per round (see :func:`in_rounds`).
 ROUND = 20
+#: The server label stored with (and hashed into) every bench rating.
+SERVER = "embedded llama.cpp (xllamacpp)"
 
 __all__ = [
     "CATALOG",
     "DATA_DIR",
     "FashionRatings",
     "calibrate_if_needed",
+    "calibrate_training_side",
     "draw_pool",
     "ensure_ratings",
     "in_rounds",
@@ -155,6 +169,7 @@ def ensure_ratings(
     seed: int = 0,
     catalog: Path = CATALOG,
     log: Callable[[str], None] = print,
+    calibrate: bool = True,
 ) -> FashionRatings:
     """Bring the store under ``data_dir`` up to the protocol above; returns what it holds.
 
@@ -162,9 +177,11 @@ def ensure_ratings(
     default template and the embedded default LLM (one slot: on two cores a second slot makes
     every request slower). Raises ``subprocess.CalledProcessError`` when a stage fails.
     """
+    from tastemaker.ratings.engine import plan_ratings
     from tastemaker.ratings.prompts import DEFAULT_TEMPLATE, load_template
     from tastemaker.ratings.records import RatingKey, stored_keys
     from tastemaker.ratings.sources import store_personas
+    from tastemaker.ratings.strategies import make_strategy
     from tastemaker.store import open_store
     from tastemaker.store.items import count_items, iter_items
 
@@ -199,7 +216,16 @@ def ensure_ratings(
         config = LLMConfig(concurrency=1)
         key = RatingKey(template.version, config.model, strategy)
         stored = stored_keys(store, key)
-        missing = [pair for pair in in_rounds(pairs) if pair not in stored]
+        _, planned = plan_ratings(
+            _views(store, in_rounds(pairs)),
+            strategy=make_strategy(strategy),
+            template=template,
+            fmt="model",
+            key=key,
+            server=SERVER,
+            seed=seed,
+        )
+        missing = [(p.persona.id, p.item.id) for p in planned if p.key not in stored]
     log(
         f"pool {len(pool_ids)} items, {len(people)} personas x {per_persona}: "
         f"{len(pairs)} pairs, {len(missing)} to rate ({strategy})"
@@ -208,7 +234,9 @@ def ensure_ratings(
     if missing:
         _rate(data_dir, missing, strategy, seed, log)
     seconds = time.perf_counter() - started
-    frame = calibrate_if_needed(data_dir, strategy, log)
+    frame = (
+        calibrate_if_needed(data_dir, strategy, log) if calibrate else stored(data_dir, strategy)
+    )
     wanted = set(pairs)
     keys = zip(frame["persona_id"], frame["item_id"], strict=True)
     ours = frame[[key in wanted for key in keys]]
@@ -222,6 +250,33 @@ def ensure_ratings(
         rated_now=len(missing),
         seconds=seconds,
     )
+
+
+def stored(data_dir: Path, strategy: str = "yesno") -> pd.DataFrame:
+    """The ``strategy`` ratings of the default LLM stored under ``data_dir``."""
+    from tastemaker.llm.config import LLMConfig
+    from tastemaker.ratings.records import load_ratings
+    from tastemaker.store import open_store
+
+    store_path = data_dir / "tastemaker.sqlite"
+    with open_store(store_path) as store:
+        frame = load_ratings(store, model=LLMConfig().model, strategy=strategy)
+    if frame.empty or frame["answer"].notna().sum() == 0:
+        raise RuntimeError(f"{store_path}: no usable {strategy} ratings are stored")
+    return frame
+
+
+def calibrate_training_side(
+    ratings: pd.DataFrame, train: set[tuple[str, str]], target: npt.NDArray[np.float64]
+) -> pd.Series[int]:
+    """Calibrated answers for every row of ``ratings``, the map fitted on the rows whose
+    (persona, item) is in ``train`` only and applied to all (test rows included): the test
+    side cannot move a training target. Aligned with ``ratings.index``."""
+    from tastemaker.ratings.calibrate import Calibrator
+
+    pairs = zip(ratings["persona_id"], ratings["item_id"], strict=True)
+    on_train = np.fromiter((pair in train for pair in pairs), dtype=np.bool_, count=len(ratings))
+    return Calibrator.fit(ratings[on_train], target).apply(ratings)
 
 
 def calibrate_if_needed(
@@ -258,16 +313,13 @@ def _rate(
     log: Callable[[str], None],
 ) -> None:
     """Rate ``pairs`` into the store with the embedded default LLM, one request at a time."""
-    from tastemaker.catalog.text import item_text
     from tastemaker.llm.config import LLMConfig
     from tastemaker.llm.connection import connect
     from tastemaker.ratings.engine import run_ratings
     from tastemaker.ratings.prompts import DEFAULT_TEMPLATE, load_template
     from tastemaker.ratings.records import RatingKey, RatingRecord, insert_rating
-    from tastemaker.ratings.sources import ItemView, store_personas
     from tastemaker.ratings.strategies import make_strategy
     from tastemaker.store import open_store
-    from tastemaker.store.items import get_item
     from tastemaker.store.runs import finish_run, start_run
 
     config = LLMConfig(concurrency=1)
@@ -275,14 +327,7 @@ def _rate(
     rater = make_strategy(strategy)
     key = RatingKey(template.version, config.model, rater.name)
     with open_store(data_dir / "tastemaker.sqlite") as store:
-        views = {p.id: p for p in store_personas(store)}
-        items: dict[str, ItemView] = {}
-        for _, item_id in pairs:
-            item = get_item(store, item_id)
-            if item is None:
-                raise RuntimeError(f"item {item_id} vanished from the store")
-            items[item_id] = ItemView(item.id, item_text(item))
-        todo = [(views[p], items[i]) for p, i in pairs]
+        todo = _views(store, pairs)
         run_id = start_run(store, "ratings.generate", {"key": key.__dict__, "seed": seed,
                                                        "bench": "fashion"})  # fmt: skip
         done = [0]
@@ -304,7 +349,7 @@ def _rate(
                     template=template,
                     fmt="model",
                     key=key,
-                    server="embedded llama.cpp (xllamacpp)",
+                    server=SERVER,
                     seed=seed,
                     sink=sink,
                 )
@@ -319,6 +364,23 @@ def _rate(
         except BaseException:
             finish_run(store, run_id, {"rated": done[0]}, ok=False)
             raise
+
+
+def _views(store: Store, pairs: list[tuple[str, str]]) -> list[tuple[PersonaView, ItemView]]:
+    """The persona and item views of ``pairs`` of ids, as the rating prompts read them."""
+    from tastemaker.catalog.text import item_text
+    from tastemaker.ratings.sources import ItemView, store_personas
+    from tastemaker.store.items import get_item
+
+    personas = {p.id: p for p in store_personas(store)}
+    items: dict[str, ItemView] = {}
+    for _, item_id in pairs:
+        if item_id not in items:
+            item = get_item(store, item_id)
+            if item is None:
+                raise RuntimeError(f"item {item_id} vanished from the store")
+            items[item_id] = ItemView(item.id, item_text(item))
+    return [(personas[p], items[i]) for p, i in pairs]
 
 
 def main() -> None:

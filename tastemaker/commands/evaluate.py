@@ -138,6 +138,7 @@ def _evaluate_store(
     from tastemaker.model import TrainingRun
     from tastemaker.model.pipeline import load_training_data
     from tastemaker.model.recommender import StoreTwoTowerRecommender, store_dataset
+    from tastemaker.ratings.scale import DISLIKE
 
     run = load_config(config, TrainingRun) if config is not None else TrainingRun()
     if run.data.source != "store":
@@ -172,8 +173,9 @@ def _evaluate_store(
         highlight=False,
     )
     report = evaluate_models(
-        dataset, the_split, recommenders, k=k, sampled=sampled, seed=seed, progress=_progress
-    )
+        dataset, the_split, recommenders, k=k, sampled=sampled, seed=seed, progress=_progress,
+        dislike=float(DISLIKE),
+    )  # fmt: skip
     if len(the_split.test) < 50:
         notes.append(
             f"only {len(the_split.test)} test positives: these figures are noise; rate more "

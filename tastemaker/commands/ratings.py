@@ -26,7 +26,7 @@ from tastemaker.commands.llm_options import (
 from tastemaker.errors import ConfigError
 from tastemaker.llm.config import LLMConfig
 from tastemaker.ratings.diagnostics import diagnose
-from tastemaker.ratings.engine import RunSummary, run_ratings
+from tastemaker.ratings.engine import RunSummary, plan_ratings, run_ratings
 from tastemaker.ratings.prompts import (
     DEFAULT_TEMPLATE,
     PROMPT_FORMATS,
@@ -43,6 +43,7 @@ from tastemaker.ratings.records import (
     stored_keys,
     write_parquet,
 )
+from tastemaker.ratings.requests import RequestSpec
 from tastemaker.ratings.sources import (
     ItemView,
     load_items_csv,
@@ -79,12 +80,21 @@ def generate(
         ),
     ] = "model",
     temperature: Annotated[
-        float | None, typer.Option(help="Sampling temperature (sample, free).")
+        float | None,
+        typer.Option(help="Sampling temperature (sample, free; refused by logprobs, yesno)."),
     ] = None,
     n: Annotated[int, typer.Option("--n", min=1, help="Draws per rating (sample).")] = 10,
     constraint: Annotated[
         str, typer.Option(help="sample: grammar (llama.cpp) | guided_choice (vLLM) | none.")
     ] = "grammar",
+    min_valid: Annotated[
+        float | None,
+        typer.Option(
+            help="Least output on allowed answers for a rating: probability mass (logprobs, "
+            "yesno) [default: 0.5] or share of valid draws (sample) [default: 0.8]; below it "
+            "the rating is a recorded failure."
+        ),
+    ] = None,
     per_persona: Annotated[
         int | None, typer.Option(min=1, help="Rate this many random items per persona.")
     ] = None,
@@ -118,7 +128,11 @@ def generate(
         raise ConfigError(f"--constraint {constraint}: choose grammar, guided_choice or none")
     fmt: PromptFormat = prompt_format  # narrowed by the check above
     rater = make_strategy(
-        strategy, temperature=temperature, n=n, constraint=cast(Constraint, constraint)
+        strategy,
+        temperature=temperature,
+        n=n,
+        constraint=cast(Constraint, constraint),
+        min_valid=min_valid,
     )
     loaded = load_template(template)
     key = RatingKey(template_version=loaded.version, model=config.model, strategy=rater.name)
@@ -152,10 +166,16 @@ def generate(
         )
         if not pairs:
             raise ConfigError("nothing to rate: generate personas and import a catalogue first")
+        spec = RequestSpec.of(rater, key=key, server=_server_label(config), fmt=fmt)
         if retry_failures:
-            delete_failures(opened, key)
+            delete_failures(opened, key, spec.request_set)
         skip = stored_keys(opened, key)
-        run_id = start_run(opened, "ratings.generate", {"key": key.__dict__, "seed": seed})
+        run_id = start_run(
+            opened,
+            "ratings.generate",
+            {"key": key.__dict__, "seed": seed, "request_set": spec.request_set,
+             "request": json.loads(spec.description)},
+        )  # fmt: skip
 
         def sink(record: RatingRecord) -> None:
             insert_rating(opened, record, run_id)
@@ -179,10 +199,14 @@ def _run(
     seed: int,
     no_cache: bool,
     sink: Callable[[RatingRecord], None],
-    skip: set[tuple[str, str]],
+    skip: set[tuple[str, str, str]],
 ) -> RunSummary:
     """Connect (starting the embedded server if needed) and rate ``pairs`` with a progress bar."""
-    todo = sum(1 for p, i in pairs if (p.id, i.id) not in skip)
+    server = _server_label(config)
+    _, planned = plan_ratings(
+        pairs, strategy=rater, template=template, fmt=fmt, key=key, server=server, seed=seed
+    )
+    todo = sum(1 for p in planned if p.key not in skip)
 
     from tastemaker.llm.connection import connect  # the openai SDK loads only when rating
 
@@ -199,7 +223,7 @@ def _run(
                     template=template,
                     fmt=fmt,
                     key=key,
-                    server=_server_label(config),
+                    server=server,
                     seed=seed,
                     sink=sink,
                     skip=skip,

@@ -25,18 +25,32 @@ StrategyOpt = Annotated[str | None, typer.Option(help="Only ratings of this stra
 TemplateOpt = Annotated[
     str | None, typer.Option("--template-version", help="Only this template version.")
 ]
+RequestSetOpt = Annotated[
+    str | None,
+    typer.Option("--request-set", help="Only this request set (one run configuration)."),
+]
 
 
 def select_ratings(
-    opened: Store, model: str | None, strategy: str | None, template: str | None
+    opened: Store,
+    model: str | None,
+    strategy: str | None,
+    template: str | None,
+    request_set: str | None = None,
 ) -> pd.DataFrame:
     """Stored ratings matching the filters; none at all is a clear error."""
-    frame = load_ratings(opened, model=model, strategy=strategy, template_version=template)
+    frame = load_ratings(
+        opened,
+        model=model,
+        strategy=strategy,
+        template_version=template,
+        request_set=request_set,
+    )
     if frame.empty:
         raise DataError(
             "no stored ratings match "
-            f"model={model or '*'} strategy={strategy or '*'} template={template or '*'}; "
-            "run `tastemaker ratings generate` first"
+            f"model={model or '*'} strategy={strategy or '*'} template={template or '*'} "
+            f"request_set={request_set or '*'}; run `tastemaker ratings generate` first"
         )
     return frame
 
@@ -45,8 +59,10 @@ def _parse_selector(text: str) -> dict[str, str]:
     selector: dict[str, str] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, sep, value = part.partition("=")
-        if not sep or key not in ("model", "strategy", "template"):
-            raise ConfigError(f"selector {text!r}: use model=…,strategy=…,template=…")
+        if not sep or key not in ("model", "strategy", "template", "request"):
+            raise ConfigError(
+                f"selector {text!r}: use model=…,strategy=…,template=…,request=<request set>"
+            )
         selector[key] = value
     return selector
 
@@ -59,7 +75,9 @@ def _load_side(opened: Store, spec: str) -> pd.DataFrame:
             raise DataError(f"{path}: no such file")
         return pd.read_parquet(path)
     s = _parse_selector(spec)
-    return select_ratings(opened, s.get("model"), s.get("strategy"), s.get("template"))
+    return select_ratings(
+        opened, s.get("model"), s.get("strategy"), s.get("template"), s.get("request")
+    )
 
 
 @app.command("report")
@@ -68,6 +86,7 @@ def report(
     model: ModelOpt = None,
     strategy: StrategyOpt = None,
     template_version: TemplateOpt = None,
+    request_set: RequestSetOpt = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Report directory.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -75,7 +94,7 @@ def report(
     from tastemaker.ratings.plots import plot_histograms, plot_personas  # matplotlib is slow
 
     with store() as opened:
-        frame = select_ratings(opened, model, strategy, template_version)
+        frame = select_ratings(opened, model, strategy, template_version, request_set)
     target = out_dir or state.data_dir / "reports" / "ratings"
     raw = diagnose(frame)
     result: dict[str, object] = {"raw": asdict(raw) | {"collapsed": raw.collapsed}}
@@ -120,6 +139,7 @@ def calibrate_command(
     model: ModelOpt = None,
     strategy: StrategyOpt = None,
     template_version: TemplateOpt = None,
+    request_set: RequestSetOpt = None,
 ) -> None:
     """Map ratings onto the target by quantiles, per (template, model, strategy) group."""
     from tastemaker.ratings.calibrate import calibrate, load_target  # scipy is slow to import
@@ -127,15 +147,17 @@ def calibrate_command(
     wanted = load_target(target)
     reports = {}
     with store() as opened:
-        frame = select_ratings(opened, model, strategy, template_version)
+        frame = select_ratings(opened, model, strategy, template_version, request_set)
         for group, part in frame.groupby(["template_version", "model", "strategy"]):
             calibrated, result = calibrate(part, wanted)
             save_calibrated(opened, part.assign(calibrated=calibrated))
             name = "/".join(str(g) for g in group)
             reports[name] = asdict(result)
+            before, after = result.before, result.after
             out.print(
-                f"{name}: {result.n} ratings; Wasserstein {result.before['wasserstein']:.3f} -> "
-                f"{result.after['wasserstein']:.3f}, JSD {result.before['jsd']:.3f} -> "
+                f"{name}: {result.n} ratings; Wasserstein over 1..10 "
+                f"{_num(before['wasserstein'], 3)} -> {_num(after['wasserstein'], 3)}, JSD "
+                f"{result.before['jsd']:.3f} -> "
                 f"{result.after['jsd']:.3f}, -1 share {result.before['neg1_share']:.1%} -> "
                 f"{result.after['neg1_share']:.1%}, modal share "
                 f"{result.before['modal_share']:.1%} -> {result.after['modal_share']:.1%}",
@@ -174,6 +196,11 @@ def compare(
     out.print(
         f"{result.pairs} shared pairs: Spearman {result.spearman}, exact agreement "
         f"{result.exact_agreement:.1%}, within one {result.within_one:.1%}; "
-        f"mean {result.mean_a:.2f} vs {result.mean_b:.2f}; plot {plot}",
+        f"mean over 1..10 {_num(result.mean_a)} vs {_num(result.mean_b)}, dislikes "
+        f"{result.neg1_share_a or 0:.1%} vs {result.neg1_share_b or 0:.1%}; plot {plot}",
         highlight=False,
     )
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"

@@ -16,6 +16,10 @@ test item relevant, binary gain), so figures compare with their published MovieL
   used (its ``map_at_k`` before release 1.2, now named ``map``). Their later ``map_at_k``
   divides by min(k, |relevant|) instead; ask for it with ``denominator="min_k_relevant"``;
 * hit rate@k = 1 when any of the top k is relevant.
+
+Rating errors (:func:`rating_errors`) on a scale with a *dislike* value (persona ratings:
+−1 beside 1..10) keep the dislike as its own outcome: RMSE and MAE over the other ratings,
+and the dislikes judged by ranking, as the AUC of "a dislike is predicted below a rating".
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ __all__ = [
     "map_at_k",
     "ndcg_at_k",
     "precision_at_k",
+    "rating_errors",
     "recall_at_k",
     "rmse",
 ]
@@ -143,6 +148,31 @@ def rmse(predicted: npt.ArrayLike, actual: npt.ArrayLike) -> float:
 def mae(predicted: npt.ArrayLike, actual: npt.ArrayLike) -> float:
     """Mean absolute error of predicted ratings; shapes ``[n]`` and ``[n]``."""
     return float(np.mean(np.abs(_pair(predicted, actual))))
+
+
+def rating_errors(
+    predicted: npt.ArrayLike, actual: npt.ArrayLike, dislike: float | None = None
+) -> dict[str, float]:
+    """``rmse`` and ``mae`` of ``[n]`` predictions against ``[n]`` ratings.
+
+    With ``dislike`` (the scale's dislike value, e.g. −1) the errors are over the other
+    ratings only, and ``dislikes`` (their count) and, when both kinds are present,
+    ``dislike_auc`` (the share of (dislike, rating) pairs whose dislike is predicted lower,
+    ties half) say how the dislikes fared: a dislike is no number just below 1.
+    """
+    p = np.asarray(predicted, dtype=np.float64)
+    a = np.asarray(actual, dtype=np.float64)
+    _pair(p, a)  # shapes
+    if dislike is None:
+        return {"rmse": rmse(p, a), "mae": mae(p, a)}
+    disliked = a == dislike
+    out: dict[str, float] = {"dislikes": float(disliked.sum())}
+    if (~disliked).any():
+        out |= {"rmse": rmse(p[~disliked], a[~disliked]), "mae": mae(p[~disliked], a[~disliked])}
+        if disliked.any():
+            low, high = p[disliked][:, None], p[~disliked][None, :]
+            out["dislike_auc"] = float(((low < high) + 0.5 * (low == high)).mean())
+    return out
 
 
 def _pair(predicted: npt.ArrayLike, actual: npt.ArrayLike) -> Floats:

@@ -25,12 +25,11 @@ from tastemaker.evaluate.data import Dataset
 from tastemaker.evaluate.metrics import (
     catalogue_coverage,
     hit_rate_at_k,
-    mae,
     map_at_k,
     ndcg_at_k,
     precision_at_k,
+    rating_errors,
     recall_at_k,
-    rmse,
 )
 
 __all__ = [
@@ -228,10 +227,14 @@ def _unrated(rated: sp.csr_matrix, user: int, n_items: int) -> Indices:
     return np.flatnonzero(mask).astype(np.int64)
 
 
-def evaluate_ratings(model: RatingPredictor, test: pd.DataFrame) -> dict[str, float]:
-    """RMSE and MAE of ``model.predict`` on the test ratings."""
+def evaluate_ratings(
+    model: RatingPredictor, test: pd.DataFrame, dislike: float | None = None
+) -> dict[str, float]:
+    """RMSE and MAE of ``model.predict`` on the test ratings; with ``dislike`` (persona
+    ratings: −1) over the other ratings, the dislikes scored apart
+    (:func:`~tastemaker.evaluate.metrics.rating_errors`)."""
     predicted = model.predict(
         test["user"].to_numpy(dtype=np.int64), test["item"].to_numpy(dtype=np.int64)
     )
     actual = test["rating"].to_numpy(dtype=np.float64)
-    return {"rmse": rmse(predicted, actual), "mae": mae(predicted, actual)}
+    return rating_errors(predicted, actual, dislike)

@@ -160,10 +160,12 @@ def evaluate_models(
     sampled: bool = True,
     seed: int = 42,
     progress: Callable[[str], None] | None = None,
+    dislike: float | None = None,
 ) -> EvaluationReport:
     """Fit each model on ``split.train`` and evaluate it on ``split.test`` (same split for all).
 
-    ``progress`` (e.g. ``print``) hears one line per model as it finishes.
+    ``progress`` (e.g. ``print``) hears one line per model as it finishes. ``dislike`` is the
+    scale's dislike value (persona ratings: −1), kept apart in the rating errors.
     """
     train = dataset.with_ratings(split.train)
     sizes = {"users": dataset.n_users, "items": dataset.n_items, "ratings": len(dataset.ratings)}
@@ -174,7 +176,11 @@ def evaluate_models(
         fitted = time.perf_counter()
         full = evaluate_full_ranking(model, train, split.test, k)
         extra = evaluate_sampled(model, train, split.test, k, seed=seed) if sampled else None
-        rating = evaluate_ratings(model, split.test) if isinstance(model, RatingPredictor) else None
+        rating = (
+            evaluate_ratings(model, split.test, dislike)
+            if isinstance(model, RatingPredictor)
+            else None
+        )
         result = ModelResult(
             name=model.name,
             description=str(getattr(model, "description", "")),

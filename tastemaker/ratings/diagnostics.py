@@ -4,6 +4,10 @@ The failure to design against: instruction-tuned raters avoid −1 and pile up o
 answers (6 and 8 for Mistral 7B, 8 and 5 for the default rater's greedy answers), and give
 every persona the same spread. The report measures exactly those symptoms and raises a
 collapse warning when any crosses its threshold.
+
+A dislike is its own outcome (:mod:`tastemaker.ratings.scale`): ``mean_rating``, the per-persona
+means and spreads are over the answers 1..10, with the dislike shares (overall and per
+persona) beside them.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from tastemaker.ratings.scale import ANSWER_COLUMNS, ANSWERS
+from tastemaker.ratings.scale import ANSWER_COLUMNS, ANSWERS, DISLIKE
 
 __all__ = ["COLLAPSE_THRESHOLDS", "Diagnostics", "diagnose"]
 
@@ -42,9 +46,10 @@ class Diagnostics:
     modal_share: float
     entropy_bits: float
     mean_distribution_entropy_bits: float | None
-    mean_rating: float | None
-    persona_mean: dict[str, float]
-    persona_std: dict[str, float]
+    mean_rating: float | None  # over 1..10
+    persona_mean: dict[str, float]  # over 1..10; personas with only dislikes are absent
+    persona_std: dict[str, float]  # over 1..10
+    persona_neg1_share: dict[str, float]
     median_persona_std: float | None
     warnings: list[str]
 
@@ -64,9 +69,13 @@ def diagnose(ratings: pd.DataFrame, *, column: str = "answer") -> Diagnostics:
     n = len(answers)
     counts = np.array([(answers == a).sum() for a in ANSWERS], dtype=np.float64)
     share = counts / n if n else counts
-    per_persona = ratings.dropna(subset=[column]).groupby("persona_id")[column]
+    rated = ratings.dropna(subset=[column])
+    is_dislike = rated[column].astype(int) == DISLIKE
+    per_persona = rated[~is_dislike].groupby("persona_id")[column]
     persona_mean = per_persona.mean().round(3).to_dict()
     persona_std = per_persona.std(ddof=0).round(3).to_dict()
+    dislike_share = is_dislike.groupby(rated["persona_id"]).mean().round(3).to_dict()
+    likes = answers[answers != DISLIKE]
     median_std = float(np.median(list(persona_std.values()))) if persona_std else None
     dist_entropy: float | None = None
     if set(ANSWER_COLUMNS) <= set(ratings.columns):
@@ -84,9 +93,10 @@ def diagnose(ratings: pd.DataFrame, *, column: str = "answer") -> Diagnostics:
         modal_share=float(share.max()) if n else 0.0,
         entropy_bits=_entropy_bits(share) if n else 0.0,
         mean_distribution_entropy_bits=dist_entropy,
-        mean_rating=float(answers.mean()) if n else None,
+        mean_rating=float(likes.mean()) if len(likes) else None,
         persona_mean={str(k): float(v) for k, v in persona_mean.items()},
         persona_std={str(k): float(v) for k, v in persona_std.items()},
+        persona_neg1_share={str(k): float(v) for k, v in dislike_share.items()},
         median_persona_std=median_std,
         warnings=[],
     )

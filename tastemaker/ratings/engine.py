@@ -7,6 +7,10 @@ store, or a list for a Parquet export), so a killed run loses only what was in f
 
 Ratings many personas in one prompt collapse (the original team's finding); this module never
 batches prompts, only requests.
+
+Every pair is planned first (:func:`plan_ratings`): its prompt rendered and its request hashed
+(:class:`~tastemaker.ratings.requests.RequestSpec`), so ``skip`` holds (persona, item, request
+hash) triples, and a pair is skipped only when the very same request was made before.
 """
 
 from __future__ import annotations
@@ -19,15 +23,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tastemaker.errors import LLMError
-from tastemaker.ratings.prompts import PersonaView, PromptFormat, RatingTemplate
+from tastemaker.ratings.prompts import PersonaView, Prompt, PromptFormat, RatingTemplate
 from tastemaker.ratings.records import RatingKey, RatingRecord
+from tastemaker.ratings.requests import RequestSpec
 from tastemaker.ratings.sources import ItemView
 from tastemaker.ratings.strategies import RatingOutcome, Strategy
 
 if TYPE_CHECKING:
     from tastemaker.llm.client import LLMClient
 
-__all__ = ["RunSummary", "pair_seed", "run_ratings"]
+__all__ = ["PlannedRating", "RunSummary", "pair_seed", "plan_ratings", "run_ratings"]
 
 #: A run stops (keeping what it stored) after this many consecutive request failures: the
 #: server is down or misconfigured, and recording thousands of identical failures helps no one.
@@ -57,6 +62,48 @@ def pair_seed(seed: int, persona_id: str, item_id: str) -> int:
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
+@dataclass(frozen=True)
+class PlannedRating:
+    """One pair ready to rate: its prompt as it will be sent, seed and request hash."""
+
+    persona: PersonaView
+    item: ItemView
+    prompt: Prompt
+    seed: int
+    request_hash: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(persona, item, request hash): what ``skip`` sets hold."""
+        return (self.persona.id, self.item.id, self.request_hash)
+
+
+def plan_ratings(
+    pairs: Sequence[tuple[PersonaView, ItemView]],
+    *,
+    strategy: Strategy,
+    template: RatingTemplate,
+    fmt: PromptFormat,
+    key: RatingKey,
+    server: str,
+    seed: int,
+) -> tuple[RequestSpec, list[PlannedRating]]:
+    """Render and hash every pair's request (no LLM call); the spec names the request set."""
+    spec = RequestSpec.of(strategy, key=key, server=server, fmt=fmt)
+    yesno = strategy.name == "yesno"
+    planned = []
+    framed = fmt != "model" or template.frame is not None
+    for persona, item in pairs:
+        pair = pair_seed(seed, persona.id, item.id)
+        prompt = (
+            template.render(persona, item.text, fmt, yesno=yesno)
+            if framed  # else: hashed by its messages; rendered once the server's frame is in
+            else Prompt(fmt, messages=template.messages(persona, item.text, yesno=yesno))
+        )
+        planned.append(PlannedRating(persona, item, prompt, pair, spec.request_hash(prompt, pair)))
+    return spec, planned
+
+
 async def run_ratings(
     llm: LLMClient,
     pairs: Sequence[tuple[PersonaView, ItemView]],
@@ -68,29 +115,31 @@ async def run_ratings(
     server: str,
     seed: int,
     sink: Callable[[RatingRecord], None],
-    skip: set[tuple[str, str]] | None = None,
+    skip: set[tuple[str, str, str]] | None = None,
     progress: Callable[[RatingRecord], None] | None = None,
 ) -> RunSummary:
-    """Rate every pair not in ``skip``; returns the summary. Raises LLMError when the server
-    fails :data:`MAX_CONSECUTIVE_FAILURES` times in a row (what was stored stays stored)."""
+    """Rate every pair whose (persona, item, request hash) is not in ``skip``; returns the
+    summary. Raises LLMError when the server fails :data:`MAX_CONSECUTIVE_FAILURES` times in
+    a row (what was stored stays stored)."""
     template = await template.for_server(llm, fmt)  # the server's chat template, once a run
     skip = skip or set()
-    todo = [(p, i) for p, i in pairs if (p.id, i.id) not in skip]
+    spec, planned = plan_ratings(
+        pairs, strategy=strategy, template=template, fmt=fmt, key=key, server=server, seed=seed
+    )
+    todo = [p for p in planned if p.key not in skip]
     summary = RunSummary(planned=len(pairs), skipped=len(pairs) - len(todo))
     started = time.perf_counter()
-    queue: asyncio.Queue[tuple[PersonaView, ItemView]] = asyncio.Queue()
-    for pair in todo:
-        queue.put_nowait(pair)
+    queue: asyncio.Queue[PlannedRating] = asyncio.Queue()
+    for entry in todo:
+        queue.put_nowait(entry)
     consecutive = [0]
-    yesno = strategy.name == "yesno"
 
     async def worker() -> None:
         while not queue.empty():
-            persona, item = queue.get_nowait()
-            pair = pair_seed(seed, persona.id, item.id)
-            prompt = template.render(persona, item.text, fmt, yesno=yesno)
+            entry = queue.get_nowait()
+            persona, item = entry.persona, entry.item
             try:
-                outcome = await strategy.rate(llm, prompt, seed=pair)
+                outcome = await strategy.rate(llm, entry.prompt, seed=entry.seed)
                 consecutive[0] = 0
             except LLMError as exc:
                 consecutive[0] += 1
@@ -104,8 +153,11 @@ async def run_ratings(
                 key=key,
                 server=server,
                 temperature=strategy.temperature,
-                seed=pair,
+                seed=entry.seed,
                 outcome=outcome,
+                request_hash=entry.request_hash,
+                request_set=spec.request_set,
+                request=spec.description,
             )
             sink(record)
             summary.calls += outcome.calls

@@ -146,6 +146,24 @@ class RatingTemplate:
         self, persona: PersonaView, item_text: str, fmt: PromptFormat, *, yesno: bool = False
     ) -> Prompt:
         """The prompt asking ``persona`` to rate ``item_text`` (or to answer Yes/No)."""
+        messages = self.messages(persona, item_text, yesno=yesno)
+        if fmt == "messages":
+            return Prompt(fmt, messages=messages)
+        if fmt == "model":
+            if self.frame is None:
+                raise ConfigError(
+                    "the model format renders with the server's chat template: get it with "
+                    "`await template.for_server(llm, 'model')` before rendering"
+                )
+            return Prompt(fmt, text=self.frame.render(messages), messages=messages)
+        system, user = messages[0]["content"], messages[1]["content"]
+        return Prompt(fmt, text=f"[INST] {system}\n\n{user} [/INST]")
+
+    def messages(
+        self, persona: PersonaView, item_text: str, *, yesno: bool = False
+    ) -> tuple[Mapping[str, str], ...]:
+        """The system and user messages of the prompt, before any chat template frames them
+        (what the ``model`` format's request hash covers: the frame is the model's own)."""
         scale = "\n".join(f"{a} = {text}" for a, text in SCALE_DESCRIPTIONS.items())
         examples = "".join(
             f"\n- {e.shopper}; item: {e.item} -> {e.answer}" for e in self.body.examples
@@ -156,17 +174,7 @@ class RatingTemplate:
             persona=persona.describe(), scale=scale, examples=examples, item=item_text
         )
         system = self.body.yesno_system if yesno else self.body.system
-        messages = ({"role": "system", "content": system}, {"role": "user", "content": user})
-        if fmt == "messages":
-            return Prompt(fmt, messages=messages)
-        if fmt == "model":
-            if self.frame is None:
-                raise ConfigError(
-                    "the model format renders with the server's chat template: get it with "
-                    "`await template.for_server(llm, 'model')` before rendering"
-                )
-            return Prompt(fmt, text=self.frame.render(messages), messages=messages)
-        return Prompt(fmt, text=f"[INST] {system}\n\n{user} [/INST]")
+        return ({"role": "system", "content": system}, {"role": "user", "content": user})
 
 
 @cache

@@ -2,6 +2,13 @@
 
 Everything that turns probabilities into numbers lives here, so the store, the Parquet export,
 the diagnostics and calibration agree on the order of the 11 answers and their column names.
+
+A dislike is its own outcome, not a number below 1: averaging it in would make one dislike
+among nines look like a string of fives. So every aggregate over ratings is two figures, the
+mean (or expectation) over 1..10 and the share (or probability) of dislikes. The stored
+``expected_rating`` is :func:`expected_rating`, the expected rating over 1..10 *given not a
+dislike*, and ``p_neg1`` is :func:`p_dislike`. Orderings (calibration, Spearman) may still
+place a dislike below every rating: that is a ranking, not an average.
 """
 
 from __future__ import annotations
@@ -15,12 +22,17 @@ import numpy.typing as npt
 __all__ = [
     "ANSWERS",
     "ANSWER_COLUMNS",
+    "DISLIKE",
     "SCALE_DESCRIPTIONS",
     "column_for",
     "distribution_vector",
     "expected_rating",
     "most_likely",
+    "p_dislike",
 ]
+
+#: The answer that means "dislike".
+DISLIKE: Final = -1
 
 #: The 11 allowed answers, in the canonical order used by every array of probabilities.
 ANSWERS: Final[tuple[int, ...]] = (-1, *range(1, 11))
@@ -63,9 +75,19 @@ def distribution_vector(probabilities: Mapping[int, float]) -> npt.NDArray[np.fl
     return normalised
 
 
-def expected_rating(probabilities: Sequence[float] | npt.NDArray[np.float64]) -> float:
-    """Σ p(a)·a over the 11 answers (−1 counts as −1), for an [11] vector in ANSWERS order."""
-    return float(np.dot(np.asarray(probabilities, dtype=np.float64), np.array(ANSWERS)))
+def expected_rating(probabilities: Sequence[float] | npt.NDArray[np.float64]) -> float | None:
+    """The expected rating over 1..10 given not a dislike, Σ_{a≥1} p(a)·a / Σ_{a≥1} p(a), for
+    an [11] vector in ANSWERS order; None when all the mass is on −1 (see the module doc)."""
+    vector = np.asarray(probabilities, dtype=np.float64)
+    likes = vector[1:].sum()
+    if not likes > 0:
+        return None
+    return float(np.dot(vector[1:], np.array(ANSWERS[1:])) / likes)
+
+
+def p_dislike(probabilities: Sequence[float] | npt.NDArray[np.float64]) -> float:
+    """P(−1) of an [11] vector in ANSWERS order (the ``p_neg1`` column)."""
+    return float(np.asarray(probabilities, dtype=np.float64)[ANSWERS.index(DISLIKE)])
 
 
 def most_likely(probabilities: Sequence[float] | npt.NDArray[np.float64]) -> int:

@@ -5,8 +5,10 @@ statements applied in one transaction, so a failed step leaves the file at the p
 version. Never edit a released migration: append a new one.
 
 Keys are chosen so that every re-run of a stage is idempotent: items by id, ratings by
-(persona, item, template version, model, strategy), embeddings by (encoder, content hash),
-real interactions by a digest of (dataset, user, item, kind, time, occurrence).
+(persona, item, template version, model, strategy, request hash), embeddings by (encoder,
+content hash), real interactions by a digest of (dataset, user, item, kind, time,
+occurrence). SQLite cannot change a primary key in place, so a migration that does rebuilds
+the table (create, copy, drop, rename) inside its one transaction.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from tastemaker.errors import MigrationError
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
 
+_ANSWER_NAMES = ", ".join(["p_neg1", *(f"p_{k}" for k in range(1, 11))])
 _ANSWER_COLUMNS = ", ".join(
     f"{name} REAL CHECK ({name} IS NULL OR ({name} >= 0 AND {name} <= 1))"
     for name in ["p_neg1", *(f"p_{k}" for k in range(1, 11))]
@@ -190,6 +193,57 @@ MIGRATIONS: list[list[str]] = [
         ) WITHOUT ROWID
         """,
         "CREATE INDEX twins_user ON twins (dataset, user_id)",
+    ],
+    # 6: the request hash (prompt text, format, temperature, n, constraint … see
+    # tastemaker/ratings/requests.py) joins the ratings key, so a changed request rates afresh.
+    # Rows stored before it keep their values under 'legacy:' hashes, which no sha256 hex
+    # digest can equal; `request` (the request's description as JSON) is unknown for them.
+    # '' is the hash of a rating stored without a request (hand-made records, e.g. in tests).
+    [
+        f"""
+        CREATE TABLE ratings_v6 (
+            persona_id        TEXT NOT NULL REFERENCES personas (id) ON DELETE CASCADE,
+            item_id           TEXT NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+            template_version  TEXT NOT NULL,
+            model             TEXT NOT NULL,
+            strategy          TEXT NOT NULL
+                              CHECK (strategy IN ('logprobs', 'sample', 'free', 'yesno')),
+            request_hash      TEXT NOT NULL DEFAULT '',
+            request_set       TEXT NOT NULL DEFAULT '',
+            request           TEXT,
+            server            TEXT NOT NULL,
+            temperature       REAL,
+            seed              INTEGER,
+            answer            INTEGER
+                              CHECK (answer IS NULL OR answer = -1 OR answer BETWEEN 1 AND 10),
+            expected_rating   REAL,
+            {_ANSWER_COLUMNS},
+            raw_output        TEXT,
+            error             TEXT,
+            run_id            TEXT REFERENCES runs (id) ON DELETE SET NULL,
+            created_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            calibrated        INTEGER
+                              CHECK (calibrated IS NULL OR calibrated = -1
+                                     OR calibrated BETWEEN 1 AND 10),
+            PRIMARY KEY (persona_id, item_id, template_version, model, strategy, request_hash)
+        ) WITHOUT ROWID
+        """,
+        f"""
+        INSERT INTO ratings_v6 (persona_id, item_id, template_version, model, strategy,
+            request_hash, request_set, server, temperature, seed, answer, expected_rating,
+            {_ANSWER_NAMES}, raw_output, error, run_id, created_at, calibrated)
+        SELECT persona_id, item_id, template_version, model, strategy,
+            'legacy:' || persona_id || '/' || item_id || '/' || template_version || '/' || model
+                || '/' || strategy,
+            'legacy:' || template_version || '/' || model || '/' || strategy,
+            server, temperature, seed, answer, expected_rating,
+            {_ANSWER_NAMES}, raw_output, error, run_id, created_at, calibrated
+        FROM ratings
+        """,
+        "DROP TABLE ratings",
+        "ALTER TABLE ratings_v6 RENAME TO ratings",
+        "CREATE INDEX ratings_item ON ratings (item_id)",
+        "CREATE INDEX ratings_set ON ratings (template_version, model, strategy, request_set)",
     ],
 ]
 

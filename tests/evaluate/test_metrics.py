@@ -184,3 +184,18 @@ def test_ideal_ranking_gives_ndcg_one_and_full_recall_up_to_k(relevant: set[int]
     assert ndcg_at_k(hits, n, k)[0] == pytest.approx(1.0)
     assert recall_at_k(hits, n, k)[0] == pytest.approx(min(k, len(relevant)) / len(relevant))
     assert map_at_k(hits, n, k, denominator="min_k_relevant")[0] == pytest.approx(1.0)
+
+
+def test_rating_errors_leave_dislikes_to_their_own_figure() -> None:
+    from tastemaker.evaluate.metrics import rating_errors
+
+    actual = np.array([-1.0, 5.0, 7.0, -1.0])
+    predicted = np.array([2.0, 5.0, 8.0, 1.0])
+    plain = rating_errors(predicted, actual)
+    assert plain == {"rmse": pytest.approx(np.sqrt((9 + 0 + 1 + 4) / 4)),
+                     "mae": pytest.approx(1.5)}  # fmt: skip
+    figures = rating_errors(predicted, actual, dislike=-1.0)
+    assert figures["rmse"] == pytest.approx(np.sqrt(0.5))  # 5 vs 5, 8 vs 7 only
+    assert figures["mae"] == pytest.approx(0.5)
+    assert figures["dislikes"] == 2.0
+    assert figures["dislike_auc"] == 1.0  # both dislikes predicted below both ratings

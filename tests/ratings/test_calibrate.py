@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tastemaker.errors import ConfigError
-from tastemaker.ratings.calibrate import calibrate, load_target
-from tastemaker.ratings.scale import ANSWERS
+from tastemaker.ratings.calibrate import Calibrator, calibrate, distribution_summary, load_target
+from tastemaker.ratings.ordering import ranks
+from tastemaker.ratings.scale import ANSWER_COLUMNS, ANSWERS
 
 
 def _compressed(n_personas: int, n_items: int, seed: int = 0) -> pd.DataFrame:
@@ -88,13 +89,105 @@ def test_a_small_calibration_worked_by_hand() -> None:
     target[[ANSWERS.index(-1), ANSWERS.index(5), ANSWERS.index(10)]] = [0.25, 0.5, 0.25]
     calibrated, report = calibrate(ratings, target)
     assert calibrated.tolist() == [5, -1, 5, 10]
-    # Before: 5: 1/2, 6: 1/4, 7: 1/4. Wasserstein = ∫|F_before - F_target|: 1/4 over [-1, 5),
-    # 1/4 over [5, 6), 0 over [6, 7), 1/4 over [7, 10) -> 1.5 + 0.25 + 0.75 = 2.5.
-    # JSD (base 2): the mixture puts 1/8 on -1, 6, 7, 10 and 1/2 on 5; each side's KL to it
-    # is 1/2 bit, so the divergence is 1/2.
+    # Before: 5: 1/2, 6: 1/4, 7: 1/4, no dislike. Over 1..10 the target is 5: 2/3, 10: 1/3, so
+    # Wasserstein = ∫|F_before - F_target| = 1/6 over [5, 6) + 1/12 over [6, 7) + 1/3 over
+    # [7, 10) = 1.25; the dislike shares differ by 1/4. JSD (base 2) over the 11 answers: the
+    # mixture puts 1/8 on -1, 6, 7, 10 and 1/2 on 5; each side's KL to it is 1/2 bit -> 1/2.
     assert report.before == pytest.approx(
-        {"wasserstein": 2.5, "jsd": 0.5, "neg1_share": 0.0, "modal_share": 0.5}
+        {"wasserstein": 1.25, "neg1_gap": 0.25, "jsd": 0.5, "neg1_share": 0.0, "modal_share": 0.5}
     )
     assert report.after == pytest.approx(
-        {"wasserstein": 0.0, "jsd": 0.0, "neg1_share": 0.25, "modal_share": 0.5}, abs=1e-12
+        {"wasserstein": 0.0, "neg1_gap": 0.0, "jsd": 0.0, "neg1_share": 0.25,
+         "modal_share": 0.5}, abs=1e-12
+    )  # fmt: skip
+
+
+def test_distances_treat_the_dislike_as_its_own_outcome() -> None:
+    target = np.zeros(11)
+    target[[0, 5]] = 0.5  # half dislikes, half 5
+    same_likes = distribution_summary([-1, 5, 5, 5], target)
+    assert same_likes["wasserstein"] == 0.0  # the 1..10 parts agree exactly
+    assert same_likes["neg1_gap"] == pytest.approx(0.25)
+    ones = distribution_summary([1, 1], target)
+    assert ones["wasserstein"] == pytest.approx(4.0)  # from 1 to 5, not from 1 to -1
+    assert ones["neg1_gap"] == pytest.approx(0.5)
+    assert distribution_summary([-1, -1], target)["wasserstein"] is None
+
+
+def _tied(seed: int, n_personas: int, n_items: int) -> pd.DataFrame:
+    """Ratings with many exact ties: free-text answers (no distribution) on a few values."""
+    rng = np.random.default_rng(seed)
+    answers = rng.choice([-1, 5, 6, 8], size=n_personas * n_items)
+    return pd.DataFrame(
+        {
+            "persona_id": np.repeat([f"p{i}" for i in range(n_personas)], n_items),
+            "item_id": np.tile([f"i{j}" for j in range(n_items)], n_personas),
+            "answer": pd.array(answers, dtype="Int64"),
+            "expected_rating": pd.array([None] * len(answers), dtype="Float64"),
+        }
     )
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), shuffle=st.integers(0, 10_000))
+def test_relabelling_personas_cannot_change_anyones_calibrated_value(
+    seed: int, shuffle: int
+) -> None:
+    ratings = _tied(seed, 5, 7)
+    calibrated, _ = calibrate(ratings, load_target("uniform"))
+    names = ratings["persona_id"].unique()
+    renamed = dict(zip(names, np.random.default_rng(shuffle).permutation(names), strict=True))
+    relabelled = ratings.assign(persona_id=ratings["persona_id"].map(renamed)).sample(
+        frac=1.0, random_state=shuffle
+    )
+    again, _ = calibrate(relabelled, load_target("uniform"))
+    assert again.reindex(ratings.index).tolist() == calibrated.tolist()
+    # equal inputs, equal outputs: every tie keeps one calibrated value
+    assert (ratings.assign(c=calibrated).groupby("answer")["c"].nunique() == 1).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_ties_are_broken_by_the_distribution_and_every_order_is_kept(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 30
+    probs = rng.dirichlet(np.ones(11) * 0.5, size=n)
+    probs[n // 2 :] = probs[: n - n // 2]  # the second half repeats the first exactly
+    frame = pd.DataFrame(probs, columns=list(ANSWER_COLUMNS))
+    frame["persona_id"] = [f"p{k % 3}" for k in range(n)]
+    frame["answer"] = pd.array([ANSWERS[int(np.argmax(p))] for p in probs], dtype="Int64")
+    frame["expected_rating"] = [float(np.dot(p[1:], ANSWERS[1:]) / p[1:].sum()) for p in probs]
+    calibrated, _ = calibrate(frame, load_target("uniform"))
+    keys = ranks(frame)
+    values = calibrated.astype(int).to_numpy()
+    for i in range(n):
+        for j in range(n):
+            if keys[i] < keys[j]:
+                assert values[i] <= values[j]
+            if keys[i] == keys[j]:
+                assert values[i] == values[j]
+    assert (values[: n - n // 2] == values[n // 2 :]).all()
+    # the same answer and expected rating, told apart by P(dislike): less dislike ranks higher
+    pair = frame.iloc[[0, 0]].reset_index(drop=True)
+    pair.loc[1, "p_neg1"] = pair.loc[0, "p_neg1"] + 0.01
+    assert ranks(pair)[0] > ranks(pair)[1]
+
+
+def test_a_calibrator_fitted_on_one_side_maps_the_other_monotonically() -> None:
+    train = _compressed(10, 20, seed=1)
+    test = _compressed(4, 10, seed=2)
+    fitted = Calibrator.fit(train, load_target("uniform"))
+    on_train = fitted.apply(train)
+    assert on_train.tolist() == calibrate(train, load_target("uniform"))[0].tolist()
+    mapped = fitted.apply(test).astype(int).to_numpy()
+    order = ranks(test)
+    for i in range(len(test)):
+        for j in range(len(test)):
+            if order[i] < order[j]:
+                assert mapped[i] <= mapped[j]
+    # a test row equal to a training row gets that training row's value
+    same = fitted.apply(train.iloc[[3]])
+    assert same.iloc[0] == on_train.iloc[3]
+    # failures stay null
+    failed = test.assign(answer=pd.array([None] * len(test), dtype="Int64"))
+    assert fitted.apply(failed).isna().all()

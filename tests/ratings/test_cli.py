@@ -58,7 +58,7 @@ def test_rates_files_from_outside_the_store_into_parquet(
     out = tmp_path / "ratings.parquet"
     result = _cli(
         tmp_path, "ratings", "generate", "--personas", str(personas), "--items", str(items),
-        "--strategy", "logprobs", "--out", str(out), "--model", MODEL,
+        "--strategy", "logprobs", "--out", str(out), "--model", MODEL, "--min-valid", "0.01",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     frame = pd.read_parquet(out)
@@ -168,3 +168,38 @@ def test_sweep_rates_one_sample_per_temperature(
         assert sum(figures["histogram"].values()) == figures["n"]
     frame = pd.read_parquet(tmp_path / "reports" / "sweep" / "sample-t1.5.parquet")
     assert (frame["temperature"] == 1.5).all()
+
+
+@pytest.mark.parametrize("strategy", ["logprobs", "yesno"])
+def test_temperature_is_refused_where_it_cannot_apply(tmp_path: Path, strategy: str) -> None:
+    """logprobs and yesno read one greedy forward pass: a temperature would be ignored."""
+    from typer.testing import CliRunner
+
+    from tastemaker.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        ["--data-dir", str(tmp_path), "ratings", "generate", "--strategy", strategy,
+         "--temperature", "0.7"],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "--temperature" in result.output
+    assert strategy in result.output
+    assert not (tmp_path / "tastemaker.sqlite").exists()  # refused before touching anything
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--strategy", "sample", "--min-valid", "1.5"], "--min-valid"),
+        (["--strategy", "free", "--min-valid", "0.5"], "--min-valid does not apply to the free"),
+    ],
+)
+def test_a_bad_validity_threshold_is_refused(tmp_path: Path, args: list[str], named: str) -> None:
+    from typer.testing import CliRunner
+
+    from tastemaker.cli import app
+
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path), "ratings", "generate", *args])
+    assert result.exit_code == 2, result.output
+    assert named in result.output

@@ -73,3 +73,13 @@ def test_per_persona_figures_worked_by_hand() -> None:
     # histogram 2: 1, 4: 1, 6: 2, 9: 1 -> H = 3 · (1/5) log2 5 + (2/5) log2(5/2)
     assert d.entropy_bits == pytest.approx(0.6 * np.log2(5) + 0.4 * np.log2(2.5))
     assert d.warnings == ["no dislikes: -1 is 0.0% of ratings"]  # spread: median 1.21 >= 1
+
+
+def test_dislikes_are_counted_apart_from_the_mean_and_spread() -> None:
+    frame = _frame([-1, 9, 9, 4, 6, 5], personas=2)  # p0: -1, 9, 6; p1: 9, 4, 5
+    d = diagnose(frame)
+    assert d.mean_rating == 6.6  # (9 + 9 + 4 + 6 + 5) / 5, the dislike not averaged in
+    assert d.persona_mean == {"p0": 7.5, "p1": 6.0}
+    assert d.persona_std["p0"] == 1.5
+    assert d.persona_neg1_share == {"p0": round(1 / 3, 3), "p1": 0.0}
+    assert d.neg1_share == 1 / 6

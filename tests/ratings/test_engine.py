@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sqlite3
@@ -15,10 +16,11 @@ import pandas as pd
 import pytest
 
 from tastemaker.catalog.importer import import_catalog
+from tastemaker.errors import DataError
 from tastemaker.llm import LLMClient, LLMConfig
 from tastemaker.llm.server import EmbeddedServer
 from tastemaker.ratings.engine import RunSummary, pair_seed, run_ratings
-from tastemaker.ratings.prompts import PersonaView, load_template
+from tastemaker.ratings.prompts import PersonaView, PromptFormat, load_template
 from tastemaker.ratings.records import (
     PARQUET_SCHEMA,
     RatingKey,
@@ -28,8 +30,9 @@ from tastemaker.ratings.records import (
     stored_keys,
 )
 from tastemaker.ratings.sources import pair_up, store_items, store_personas
-from tastemaker.ratings.strategies import LogprobStrategy
+from tastemaker.ratings.strategies import LogprobStrategy, SampleStrategy, Strategy
 from tastemaker.store import Store, open_store
+from tests.ratings.test_strategies import SMOL_MIN_VALID
 
 MODEL = "smollm2-135m-instruct"
 PERSONAS = [
@@ -57,9 +60,17 @@ def _seed_store(store: Store, catalog: Path) -> None:
         )
 
 
-def _run(store: Store, server: EmbeddedServer, per_persona: int) -> RunSummary:
+def _run(
+    store: Store,
+    server: EmbeddedServer,
+    per_persona: int,
+    *,
+    strategy: Strategy | None = None,
+    fmt: PromptFormat = "model",
+) -> RunSummary:
     template = load_template()
-    key = RatingKey(template.version, MODEL, "logprobs")
+    strategy = strategy or LogprobStrategy(min_valid=SMOL_MIN_VALID)
+    key = RatingKey(template.version, MODEL, strategy.name)
     pairs = pair_up(store_personas(store), store_items(store), per_persona=per_persona, seed=1)
 
     async def main() -> RunSummary:
@@ -68,9 +79,9 @@ def _run(store: Store, server: EmbeddedServer, per_persona: int) -> RunSummary:
             return await run_ratings(
                 llm,
                 pairs,
-                strategy=LogprobStrategy(),
+                strategy=strategy,
                 template=template,
-                fmt="model",
+                fmt=fmt,
                 key=key,
                 server=server.base_url,
                 seed=1,
@@ -121,6 +132,50 @@ def test_the_models_template_is_asked_for_once_a_run_not_once_a_rating(
     summary, calls = asyncio.run(main())
     assert summary.rated + summary.failed == len(records) == 12
     assert calls == summary.calls + 2  # the rating calls, and the template's frame once
+
+
+@pytest.mark.llm
+def test_a_changed_request_rates_afresh_and_an_unchanged_one_skips(
+    store: Store, sample_catalog: Path, smollm_server: EmbeddedServer
+) -> None:
+    """Format, temperature and the prompt text itself (a persona's bio) are in the key."""
+    _seed_store(store, sample_catalog)
+    first = _run(store, smollm_server, per_persona=2)
+    other_format = _run(store, smollm_server, per_persona=2, fmt="inst")
+    assert (first.rated + first.failed, other_format.skipped) == (6, 0)
+    assert other_format.rated + other_format.failed == 6
+    assert _run(store, smollm_server, per_persona=2, fmt="inst").skipped == 6  # unchanged
+
+    with store.transaction() as conn:
+        conn.execute("UPDATE personas SET bio = bio || ' She now wears only grey.' WHERE id = 'p1'")
+    edited = _run(store, smollm_server, per_persona=2, fmt="inst")
+    assert (edited.skipped, edited.rated + edited.failed) == (4, 2)  # only p1's two pairs
+
+    cold = _run(store, smollm_server, 2, strategy=SampleStrategy(n=2, temperature=0.5))
+    hot = _run(store, smollm_server, 1, strategy=SampleStrategy(n=2, temperature=1.5))
+    assert (cold.rated + cold.failed, hot.skipped, hot.rated + hot.failed) == (6, 0, 3)
+
+    frame = load_ratings(store, strategy="logprobs")
+    assert len(frame) == 6  # the newest rating of each pair, all of one request set
+    assert frame["request_set"].nunique() == 1
+    assert frame["request_hash"].is_unique
+    older = load_ratings(store, strategy="logprobs", request_set=_set_of(store, "model"))
+    assert len(older) == 6
+    assert set(older["request_hash"]).isdisjoint(frame["request_hash"])
+    with pytest.raises(DataError, match="request set"):
+        load_ratings(store, strategy="sample")  # 3 pairs at T=1.5, the rest at 0.5: refused
+    assert len(load_ratings(store, strategy="sample", request_set=_set_of(store, "sample"))) == 6
+    everything = store.conn.execute("SELECT count(*) FROM ratings").fetchone()[0]
+    assert everything == 6 + 6 + 2 + 6 + 3  # nothing stored was lost
+
+
+def _set_of(store: Store, wanted: str) -> str:
+    """The request set of the first run that matches ``wanted`` (a format or a strategy)."""
+    rows = store.conn.execute(
+        "SELECT request_set, request FROM ratings GROUP BY request_set ORDER BY min(created_at)"
+    ).fetchall()
+    found = [s for s, r in rows if wanted in (json.loads(r)["format"], json.loads(r)["strategy"])]
+    return str(found[0])
 
 
 def test_pair_seeds_are_stable_and_distinct() -> None:
@@ -198,3 +253,19 @@ def test_persona_view_from_the_store_keeps_attributes(store: Store) -> None:
     assert persona == PersonaView(
         "p", "Ann", "Women", "Bio one. Bio two.", {"occupation": "nurse", "brands": ["Quill"]}
     )
+
+
+def test_retrying_failures_forgets_those_of_the_current_request_set_only(
+    store: Store, sample_catalog: Path
+) -> None:
+    _seed_store(store, sample_catalog)
+    from tastemaker.ratings.records import delete_failures
+    from tastemaker.ratings.strategies import RatingOutcome
+
+    key = RatingKey("v", "m", "free")
+    failed = RatingOutcome(answer=None, error="not a rating")
+    for item, request_set in (("90001", "old"), ("90002", "new"), ("90003", "new")):
+        record = RatingRecord("p1", item, key, "s", 0.0, 1, failed, f"h{item}", request_set)
+        insert_rating(store, record, None)
+    assert delete_failures(store, key, "new") == 2
+    assert stored_keys(store, key) == {("p1", "90001", "h90001")}

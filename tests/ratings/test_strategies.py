@@ -40,6 +40,9 @@ PERSONA = PersonaView(
 )
 REPAIR_TURN = "Return only the number (-1, or 1 to 10), nothing else."
 ITEM = "Neon Green Graphic Tshirt. Casual tshirts for men in green (Apparel, Topwear)."
+#: SmolLM2 puts 9-54 % of its next-token mass on allowed answers, below the default minimum
+#: (tests/ratings/test_outcomes.py); these mechanics tests accept what little there is.
+SMOL_MIN_VALID = 0.01
 
 
 def _rate(server: EmbeddedServer, strategy: Strategy, fmt: PromptFormat = "model") -> RatingOutcome:
@@ -54,20 +57,21 @@ def _rate(server: EmbeddedServer, strategy: Strategy, fmt: PromptFormat = "model
 
 
 def test_logprobs_give_a_full_distribution(smollm_server: EmbeddedServer) -> None:
-    outcome = _rate(smollm_server, LogprobStrategy())
+    outcome = _rate(smollm_server, LogprobStrategy(min_valid=SMOL_MIN_VALID))
     assert outcome.error is None
     assert outcome.probabilities is not None
     assert outcome.probabilities.shape == (11,)
     assert outcome.probabilities.sum() == pytest.approx(1.0)
     assert outcome.answer == ANSWERS[int(np.argmax(outcome.probabilities))]
-    # the expected rating is the mean of the 11 answers under that distribution
-    assert outcome.expected == pytest.approx(float(np.dot(ANSWERS, outcome.probabilities)))
+    # the expected rating is the mean over 1..10 given not a dislike; P(dislike) stands apart
+    likes = outcome.probabilities[1:]
+    assert outcome.expected == pytest.approx(float(np.dot(ANSWERS[1:], likes) / likes.sum()))
 
 
 def test_logprobs_split_multi_token_answers_without_losing_mass(
     smollm_server: EmbeddedServer,
 ) -> None:
-    outcome = _rate(smollm_server, LogprobStrategy())
+    outcome = _rate(smollm_server, LogprobStrategy(min_valid=SMOL_MIN_VALID))
     raw = json.loads(outcome.raw_output)
     assert outcome.probabilities is not None
     p_first_one = raw["top"].get("1", 0.0)
@@ -83,8 +87,8 @@ def test_the_same_rating_twice_agrees(smollm_server: EmbeddedServer) -> None:
     """llama.cpp's logits shift slightly with batch composition and prompt-cache state (the
     continuation calls may share a decode batch), so repeat ratings agree to a tolerance, not
     bit for bit; the response cache is what makes a re-run exactly reproducible."""
-    a = _rate(smollm_server, LogprobStrategy())
-    b = _rate(smollm_server, LogprobStrategy())
+    a = _rate(smollm_server, LogprobStrategy(min_valid=SMOL_MIN_VALID))
+    b = _rate(smollm_server, LogprobStrategy(min_valid=SMOL_MIN_VALID))
     assert a.probabilities is not None
     assert b.probabilities is not None
     assert a.expected is not None
@@ -114,7 +118,7 @@ def test_free_text_is_parsed_or_recorded_as_a_failure(smollm_server: EmbeddedSer
 
 
 def test_yes_no_scores_map_onto_one_to_ten(smollm_server: EmbeddedServer) -> None:
-    outcome = _rate(smollm_server, YesNoStrategy())
+    outcome = _rate(smollm_server, YesNoStrategy(min_valid=SMOL_MIN_VALID))
     assert outcome.error is None
     assert outcome.expected is not None
     assert 1.0 <= outcome.expected <= 10.0
@@ -123,7 +127,7 @@ def test_yes_no_scores_map_onto_one_to_ten(smollm_server: EmbeddedServer) -> Non
 
 
 def test_the_inst_format_works_too(smollm_server: EmbeddedServer) -> None:
-    outcome = _rate(smollm_server, LogprobStrategy(), fmt="inst")
+    outcome = _rate(smollm_server, LogprobStrategy(min_valid=SMOL_MIN_VALID), fmt="inst")
     assert outcome.probabilities is not None
     assert outcome.probabilities.sum() == pytest.approx(1.0)
 

@@ -104,3 +104,39 @@ def test_migration_3_adds_the_retail_fields_and_keeps_the_items(tmp_path: Path) 
         assert tuple(row) == ("S", None, None, None)
         with pytest.raises(sqlite3.IntegrityError), store.transaction() as tx:
             tx.execute("UPDATE items SET price = -1 WHERE id = 'i'")
+
+
+def test_request_hash_migration_keeps_old_ratings_under_a_legacy_hash(tmp_path: Path) -> None:
+    """Migration 6 rebuilds the ratings table with the request hash in its key."""
+    from tastemaker.store.migrations import MIGRATIONS
+
+    path = tmp_path / "s.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for version, statements in enumerate(MIGRATIONS[:2], start=1):
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {version}")
+    conn.execute("INSERT INTO personas (id, name, gender, bio) VALUES ('p', 'Ann', 'Women', 'b')")
+    conn.execute("INSERT INTO items (id, name, source, content_hash) VALUES ('i', 'S', 't', 'h')")
+    conn.execute(
+        "INSERT INTO ratings (persona_id, item_id, template_version, model, strategy, server, "
+        "answer, expected_rating, p_7, raw_output, calibrated) "
+        "VALUES ('p', 'i', 'v1', 'm', 'logprobs', 's', 7, 6.5, 0.4, '{}', 9)"
+    )
+    conn.close()
+    with open_store(path) as store:
+        row = dict(store.conn.execute("SELECT * FROM ratings").fetchone())
+        assert (row["answer"], row["expected_rating"], row["p_7"], row["calibrated"]) == (
+            7, 6.5, 0.4, 9
+        )  # fmt: skip
+        assert row["request_hash"] == "legacy:p/i/v1/m/logprobs"
+        assert row["request_set"] == "legacy:v1/m/logprobs"
+        with store.transaction() as tx:  # the same pair under a new request is a new rating
+            tx.execute(
+                "INSERT INTO ratings (persona_id, item_id, template_version, model, strategy, "
+                "server, answer, request_hash, request_set) "
+                "VALUES ('p', 'i', 'v1', 'm', 'logprobs', 's', 3, 'abc', 'set')"
+            )
+        assert store.conn.execute("SELECT count(*) FROM ratings").fetchone()[0] == 2
+        indexes = {r[1] for r in store.conn.execute("PRAGMA index_list(ratings)")}
+        assert "ratings_item" in indexes
