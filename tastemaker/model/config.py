@@ -200,10 +200,10 @@ class TrainConfig(RunConfig):
     eval_every: int = Field(default=150, ge=1, description="Steps between validations.")
     patience: int = Field(default=4, ge=1, description="Validations without gain before stop.")
     min_delta: float = Field(
-        default=0.005,
+        default=0.0,
         ge=0.0,
-        description="The last state is kept, rather than the best, when its validation NDCG "
-        "is within this of the best (the slice is small, so its NDCG is noisy).",
+        description="A validation counts as a gain (a new best state, patience reset) only when "
+        "its NDCG beats the best by more than this; the best state is restored at the end.",
     )
     val_users: float = Field(
         default=0.2, gt=0.0, le=1.0, description="Share of users with a validation slice."
