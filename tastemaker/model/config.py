@@ -62,8 +62,15 @@ class DataConfig(RunConfig):
         default="calibrated",
         description="Which stored rating to train on; rows without it are skipped.",
     )
-    strategy: str | None = Field(default=None, description="Only ratings of this strategy.")
-    llm: str | None = Field(default=None, description="Only ratings made by this LLM (model).")
+    llm: str | None = Field(
+        default=None,
+        description="The synthetic set's LLM (the ratings' model). With strategy and "
+        "template_version it names one set; left out, the store must hold exactly one.",
+    )
+    strategy: str | None = Field(default=None, description="The synthetic set's strategy.")
+    template_version: str | None = Field(
+        default=None, description="The synthetic set's prompt template version."
+    )
     positive_min_rating: float | None = Field(
         default=7.0,
         description="Ratings at or above this are positives (retrieval targets); None: all are.",

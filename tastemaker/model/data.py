@@ -3,7 +3,10 @@
 :class:`TrainingData` is the one input of :func:`tastemaker.model.train.train`. It is built
 from an evaluation :class:`~tastemaker.evaluate.Dataset` (MovieLens: every rating a positive)
 by :func:`from_dataset`, or from the store's persona ratings by :func:`from_store` (fashion:
-ratings at or above a threshold are positives, low ones are dislikes).
+ratings at or above a threshold are positives, low ones are dislikes). :func:`from_store` reads
+exactly one synthetic set (one LLM, strategy and prompt template, named by ``[data]`` or the
+only one in the store; :mod:`.sources`), and every :class:`TrainingData` says in ``sources``
+what its rows are, for the model card.
 
 Each rating row carries a *history weight* (how it enters the user tower: ``+1`` liked or
 merely rated, ``-1`` disliked, ``0`` ignored) and a *positive* flag (whether it may be a
@@ -24,6 +27,7 @@ from tastemaker.errors import DataError
 from tastemaker.model.config import DataConfig
 from tastemaker.model.features import FeatureTable
 from tastemaker.model.head import RatingScale
+from tastemaker.model.sources import choose_synthetic, synthetic_record
 
 if TYPE_CHECKING:
     from tastemaker.evaluate.data import Dataset
@@ -55,6 +59,9 @@ class TrainingData:
     item_features: FeatureTable
     scale: RatingScale
     name: str = "data"
+    #: What the rows are, for the model card: one record per source (its provenance, row
+    #: count, weight; see :mod:`.sources`).
+    sources: tuple[Mapping[str, object], ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.users)
@@ -91,6 +98,7 @@ class TrainingData:
             self.item_features,
             self.scale,
             self.name,
+            self.sources,
         )
 
 
@@ -178,7 +186,17 @@ def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> Tr
     catalogue = list(iter_items(store))
     if not catalogue:
         raise DataError(f"{store.path}: no items in the store; import a catalogue first")
-    frame = load_ratings(store, model=config.llm, strategy=config.strategy)
+    chosen, frame = choose_synthetic(
+        load_ratings(
+            store,
+            model=config.llm,
+            strategy=config.strategy,
+            template_version=config.template_version,
+        ),
+        config,
+        str(store.path),
+        everything=lambda: load_ratings(store),
+    )
     column = {"calibrated": "calibrated", "answer": "answer", "expected": "expected_rating"}
     values = pd.to_numeric(frame[column[config.rating]], errors="coerce")
     frame = frame.assign(value=values)[values.notna()]
@@ -186,7 +204,9 @@ def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> Tr
         hint = (
             " (run `tastemaker ratings calibrate` first)" if config.rating == "calibrated" else ""
         )
-        raise DataError(f"{store.path}: no ratings with a {config.rating!r} value{hint}")
+        raise DataError(
+            f"{store.path}: no ratings of {chosen.describe()} with a {config.rating!r} value{hint}"
+        )
     personas = {p.id: p for p in store_personas(store)}
     frame = frame[frame["persona_id"].isin(personas.keys())]
     frame = frame.drop_duplicates(["persona_id", "item_id"], keep="last")
@@ -230,6 +250,7 @@ def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> Tr
         item_table,
         RatingScale(-1.0, 10.0),
         f"store {store.path.name}",
+        (synthetic_record(chosen, config.rating, len(frame), len(persona_ids)),),
     )
 
 

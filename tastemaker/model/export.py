@@ -3,8 +3,9 @@
 ``<models>/<version>/`` holds (float32 throughout, item row ``i`` is ``item_ids[i]``):
 
 - ``manifest.json``: format, version, created_at, dim, temperature, counts, file names;
-- ``config.json``: the model config (what the modules are rebuilt from), the training config
-  and the rating scale;
+- ``config.json``: the model config (what the modules are rebuilt from), the training config,
+  the rating scale, and ``trained_on``: the ratings the model learnt from (each source with its
+  provenance, e.g. the synthetic set's LLM, strategy and template, its row count and weight);
 - ``metrics.json``: training and validation figures;
 - ``item_ids.json``; ``item_vectors.npy`` ``[n, dim]`` L2-normalised; ``item_bias.npy`` ``[n]``;
 - ``features.json``: the item and user token vocabularies and the fields they come from, and
@@ -31,7 +32,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,11 +70,13 @@ def export_model(
     metrics: Mapping[str, float] | None = None,
     run_config: Mapping[str, Any] | None = None,
     version: str | None = None,
+    trained_on: Sequence[Mapping[str, object]] = (),
 ) -> Path:
     """Write ``model`` to ``out_root/<version>/``; returns that folder.
 
-    ``run_config`` (e.g. the whole ``run.toml`` as a dict) is stored beside the model config
-    for provenance. An existing folder of the same version is an error.
+    ``run_config`` (e.g. the whole ``run.toml`` as a dict) and ``trained_on`` (the training
+    data's sources, :attr:`~tastemaker.model.data.TrainingData.sources`) are stored beside
+    the model config for provenance. An existing folder of the same version is an error.
     """
     version = version or _version_now()
     if not version or any(c in version for c in "/\\\0") or version.startswith("."):
@@ -86,7 +89,8 @@ def export_model(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        _write(staging, model, vectors, bias, metrics or {}, run_config or {}, version)
+        provenance = {"run": dict(run_config or {}), "trained_on": [dict(s) for s in trained_on]}
+        _write(staging, model, vectors, bias, metrics or {}, provenance, version)
         os.replace(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -100,7 +104,7 @@ def _write(
     vectors: Floats,
     bias: Floats,
     metrics: Mapping[str, float],
-    run_config: Mapping[str, Any],
+    provenance: Mapping[str, Any],
     version: str,
 ) -> None:
     items, users = model.item_features, model.user_features
@@ -125,7 +129,7 @@ def _write(
             "model": model.config.model_dump(mode="json"),
             "temperature": model.temperature,
             "rating_scale": [model.scale.low, model.scale.high],
-            "run": dict(run_config),
+            **provenance,
         },
     )
     _json(folder / "metrics.json", dict(metrics))
@@ -191,6 +195,8 @@ class ServingModel:
     item_tower: ItemTower
     head: RatingHead
     metrics: dict[str, float] = field(default_factory=dict)
+    #: The ratings it was trained on, one record per source (``config.json``'s ``trained_on``).
+    trained_on: list[dict[str, Any]] = field(default_factory=list)
     #: The fine-tuned end of CLIP's text tower (None unless ``config.finetune_blocks``).
     text_tail: TextTail | None = None
     _positions: dict[str, int] = field(default_factory=dict, repr=False)
@@ -299,5 +305,6 @@ def load_model(path: Path) -> ServingModel:
         item_tower=item_tower,
         head=head,
         metrics={k: float(v) for k, v in metrics.items()},
+        trained_on=[dict(s) for s in config_doc.get("trained_on", [])],
         text_tail=tail,
     )

@@ -99,5 +99,6 @@ def run_training(
         metrics=metrics,
         run_config=run.model_dump(mode="json"),
         version=run.version,
+        trained_on=data.sources,
     )
     return TrainingOutcome(path, result, data)

@@ -31,6 +31,14 @@ def test_run_training_exports_a_model_the_service_can_load(store: Store, tmp_pat
     assert model.metrics["users"] == 12
     assert model.metrics["items"] == 36
     assert len(model.item_ids) == 36
+    # The model card says what it was trained on.
+    (source,) = model.trained_on
+    assert (source["llm"], source["strategy"], source["template_version"]) == (
+        "planted",
+        "logprobs",
+        "t1",
+    )
+    assert source["rows"] == 12 * 11
     # A shopper who likes three red items is shown red items first.
     red = [i for i, item_id in enumerate(model.item_ids) if int(item_id) % 3 == 0]
     liked = [model.item_ids[i] for i in red[:3]]
