@@ -102,10 +102,23 @@ class TrainingData:
         )
 
 
-def _weights(
-    ratings: Floats, positive_min: float | None, dislike_max: float | None
+def label(
+    ratings: Floats, positive_min: float | None, dislike_max: float | None, where: str
 ) -> tuple[Floats, npt.NDArray[np.bool_]]:
+    """``(history weights [n], positive [n])`` of ``ratings`` under the thresholds (None: every
+    rating a positive / no dislikes). DataError, naming ``where``, the threshold and the range
+    of ratings seen, when nothing is a positive: such a set would train (and export) a model
+    that learnt nothing."""
     positive = np.ones(len(ratings), np.bool_) if positive_min is None else ratings >= positive_min
+    if not len(ratings):
+        raise DataError(f"{where}: no ratings to train on")
+    if not positive.any():
+        raise DataError(
+            f"{where}: no positive ratings to train on: none of its {len(ratings)} ratings "
+            f"(range seen {ratings.min():g}..{ratings.max():g}) is at or above "
+            f"data.positive_min_rating = {positive_min:g}; set a threshold on this source's "
+            "rating scale"
+        )
     weights = positive.astype(np.float32)
     if dislike_max is not None:
         weights[ratings <= dislike_max] = -1.0
@@ -130,7 +143,7 @@ def from_dataset(
     """
     frame = dataset.ratings.sort_values(["user", "timestamp"], kind="stable")
     ratings = frame["rating"].to_numpy(dtype=np.float32)
-    weights, positive = _weights(ratings, positive_min_rating, dislike_max_rating)
+    weights, positive = label(ratings, positive_min_rating, dislike_max_rating, dataset.name)
     items, users = dataset.items, dataset.users
     item_texts = [str(t) for t in items["text"]]
     item_table = FeatureTable.build(
@@ -158,6 +171,17 @@ def from_dataset(
         item_table,
         RatingScale(low, high),
         dataset.name,
+        (
+            {
+                "source": "real",
+                "dataset": dataset.name,
+                "rows": len(ratings),
+                "users": int(np.unique(frame["user"]).size),
+                "positive_min_rating": positive_min_rating,
+                "dislike_max_rating": dislike_max_rating,
+                "weight": 1.0,
+            },
+        ),
     )
 
 
@@ -218,8 +242,10 @@ def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> Tr
         user=frame["persona_id"].map(user_pos), item=frame["item_id"].map(item_pos)
     ).sort_values(["user", "item"], kind="stable")
     ratings = frame["value"].to_numpy(dtype=np.float32)
-    weights, positive = _weights(ratings, config.positive_min_rating, config.dislike_max_rating)
-    item_records = [{f: getattr(item, f, None) for f in config.item_fields} for item in catalogue]
+    positive_min, dislike_max = config.thresholds
+    weights, positive = label(ratings, positive_min, dislike_max, str(store.path))
+    item_fields, user_fields = config.feature_fields
+    item_records = [{f: getattr(item, f, None) for f in item_fields} for item in catalogue]
     views = [personas[p] for p in persona_ids]
     user_records = [
         {"gender": v.gender, **{k: _joined(a) for k, a in v.attributes.items()}} for v in views
@@ -228,14 +254,14 @@ def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> Tr
     item_table = FeatureTable.build(
         [item.id for item in catalogue],
         item_records,
-        config.item_fields,
+        item_fields,
         None if text is None else text(item_texts),
         item_texts,
     )
     user_table = FeatureTable.build(
         persona_ids,
         user_records,
-        config.user_fields,
+        user_fields,
         None
         if text is None
         else text([persona_text(p.gender, p.attributes, p.bio) for p in views]),
@@ -250,7 +276,13 @@ def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> Tr
         item_table,
         RatingScale(-1.0, 10.0),
         f"store {store.path.name}",
-        (synthetic_record(chosen, config.rating, len(frame), len(persona_ids)),),
+        (
+            {
+                **synthetic_record(chosen, config.rating, len(frame), len(persona_ids)),
+                "positive_min_rating": positive_min,
+                "dislike_max_rating": dislike_max,
+            },
+        ),
     )
 
 
