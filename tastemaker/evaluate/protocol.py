@@ -36,6 +36,7 @@ from tastemaker.evaluate.metrics import (
 __all__ = [
     "FULL_RANKING",
     "SAMPLED",
+    "DislikePredictor",
     "RatingPredictor",
     "Recommender",
     "evaluate_full_ranking",
@@ -81,6 +82,23 @@ class RatingPredictor(Protocol):
 
     def predict(self, users: Indices, items: Indices) -> npt.NDArray[np.float64]:
         """Predicted rating of each ``(users[i], items[i])`` pair: ``[len(users)]``."""
+        ...
+
+
+@runtime_checkable
+class DislikePredictor(Protocol):
+    """A rating predictor on a scale with a dislike answer, which it predicts as its own
+    outcome: ``predict`` is the rating given no dislike, ``predict_dislike`` its probability."""
+
+    @property
+    def dislike_value(self) -> float | None:
+        """The rating that means "dislike" (-1 on the persona scale); None: the scale has none."""
+        ...
+
+    def predict(self, users: Indices, items: Indices) -> npt.NDArray[np.float64]: ...
+
+    def predict_dislike(self, users: Indices, items: Indices) -> npt.NDArray[np.float64]:
+        """P(dislike) of each ``(users[i], items[i])`` pair: ``[len(users)]``."""
         ...
 
 
@@ -221,9 +239,28 @@ def _unrated(rated: sp.csr_matrix, user: int, n_items: int) -> Indices:
 
 
 def evaluate_ratings(model: RatingPredictor, test: pd.DataFrame) -> dict[str, float]:
-    """RMSE and MAE of ``model.predict`` on the test ratings."""
-    predicted = model.predict(
-        test["user"].to_numpy(dtype=np.int64), test["item"].to_numpy(dtype=np.int64)
-    )
+    """RMSE and MAE of ``model.predict`` on the test ratings.
+
+    On a scale with a dislike answer (a :class:`DislikePredictor` whose ``dislike_value`` is
+    set: -1 on the persona scale) a dislike is no number to compare a rating with: RMSE and
+    MAE cover the graded ratings only (``rated``), and the dislikes are scored apart, as the
+    Brier score of ``predict_dislike`` over every test pair (``dislike_brier``; ``dislikes``
+    counts them).
+    """
+    users = test["user"].to_numpy(dtype=np.int64)
+    items = test["item"].to_numpy(dtype=np.int64)
     actual = test["rating"].to_numpy(dtype=np.float64)
-    return {"rmse": rmse(predicted, actual), "mae": mae(predicted, actual)}
+    dislike = getattr(model, "dislike_value", None)
+    if dislike is None or not isinstance(model, DislikePredictor):
+        predicted = model.predict(users, items)
+        return {"rmse": rmse(predicted, actual), "mae": mae(predicted, actual)}
+    disliked = actual == dislike
+    graded = ~disliked
+    result: dict[str, float] = {"rated": int(graded.sum()), "dislikes": int(disliked.sum())}
+    if graded.any():
+        predicted = model.predict(users[graded], items[graded])
+        result |= {"rmse": rmse(predicted, actual[graded]), "mae": mae(predicted, actual[graded])}
+    if len(actual):
+        p_dislike = model.predict_dislike(users, items)
+        result["dislike_brier"] = float(np.mean((p_dislike - disliked) ** 2))
+    return result

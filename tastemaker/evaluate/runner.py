@@ -174,7 +174,8 @@ def evaluate_models(
         fitted = time.perf_counter()
         full = evaluate_full_ranking(model, train, split.test, k)
         extra = evaluate_sampled(model, train, split.test, k, seed=seed) if sampled else None
-        rating = evaluate_ratings(model, split.test) if isinstance(model, RatingPredictor) else None
+        rated = split.test if split.rating_test is None else split.rating_test
+        rating = evaluate_ratings(model, rated) if isinstance(model, RatingPredictor) else None
         result = ModelResult(
             name=model.name,
             description=str(getattr(model, "description", "")),

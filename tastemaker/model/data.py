@@ -3,10 +3,11 @@
 :class:`TrainingData` is the one input of :func:`tastemaker.model.train.train`. It is built
 from an evaluation :class:`~tastemaker.evaluate.Dataset` (MovieLens: every rating a positive)
 by :func:`from_dataset`, or from the store's persona ratings by :func:`from_store` (fashion:
-ratings at or above a threshold are positives, low ones are dislikes). :func:`from_store` reads
-exactly one synthetic set (one LLM, strategy and prompt template, named by ``[data]`` or the
-only one in the store; :mod:`.sources`), and every :class:`TrainingData` says in ``sources``
-what its rows are, for the model card.
+ratings at or above a threshold are positives, low ones and the ``-1`` answer are dislikes;
+the scale is :data:`~.head.PERSONA_SCALE`, whose ``-1`` is its own outcome, not a rating).
+:func:`from_store` reads exactly one synthetic set (one LLM, strategy and prompt template,
+named by ``[data]`` or the only one in the store; :mod:`.sources`), and every
+:class:`TrainingData` says in ``sources`` what its rows are, for the model card.
 
 Each rating row carries a *history weight* (how it enters the user tower: ``+1`` liked or
 merely rated, ``-1`` disliked, ``0`` ignored) and a *positive* flag (whether it may be a
@@ -26,7 +27,7 @@ import pandas as pd
 from tastemaker.errors import DataError
 from tastemaker.model.config import DataConfig
 from tastemaker.model.features import FeatureTable
-from tastemaker.model.head import RatingScale
+from tastemaker.model.head import PERSONA_SCALE, RatingScale
 from tastemaker.model.sources import choose_synthetic, synthetic_record
 
 if TYPE_CHECKING:
@@ -103,13 +104,19 @@ class TrainingData:
 
 
 def label(
-    ratings: Floats, positive_min: float | None, dislike_max: float | None, where: str
+    ratings: Floats,
+    positive_min: float | None,
+    dislike_max: float | None,
+    where: str,
+    scale: RatingScale | None = None,
 ) -> tuple[Floats, npt.NDArray[np.bool_]]:
     """``(history weights [n], positive [n])`` of ``ratings`` under the thresholds (None: every
-    rating a positive / no dislikes). DataError, naming ``where``, the threshold and the range
-    of ratings seen, when nothing is a positive: such a set would train (and export) a model
-    that learnt nothing."""
+    rating a positive / no dislikes); the ``scale``'s dislike answer is always a dislike, never
+    a positive. DataError, naming ``where``, the threshold and the range of ratings seen, when
+    nothing is a positive: such a set would train (and export) a model that learnt nothing."""
+    disliked = np.zeros(len(ratings), np.bool_) if scale is None else scale.disliked(ratings)
     positive = np.ones(len(ratings), np.bool_) if positive_min is None else ratings >= positive_min
+    positive &= ~disliked
     if not len(ratings):
         raise DataError(f"{where}: no ratings to train on")
     if not positive.any():
@@ -122,6 +129,7 @@ def label(
     weights = positive.astype(np.float32)
     if dislike_max is not None:
         weights[ratings <= dislike_max] = -1.0
+    weights[disliked] = -1.0
     return weights, positive
 
 
@@ -243,7 +251,7 @@ def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> Tr
     ).sort_values(["user", "item"], kind="stable")
     ratings = frame["value"].to_numpy(dtype=np.float32)
     positive_min, dislike_max = config.thresholds
-    weights, positive = label(ratings, positive_min, dislike_max, str(store.path))
+    weights, positive = label(ratings, positive_min, dislike_max, str(store.path), PERSONA_SCALE)
     item_fields, user_fields = config.feature_fields
     item_records = [{f: getattr(item, f, None) for f in item_fields} for item in catalogue]
     views = [personas[p] for p in persona_ids]
@@ -274,7 +282,7 @@ def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> Tr
         positive,
         user_table,
         item_table,
-        RatingScale(-1.0, 10.0),
+        PERSONA_SCALE,
         f"store {store.path.name}",
         (
             {

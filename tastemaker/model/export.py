@@ -4,14 +4,16 @@
 
 - ``manifest.json``: format, version, created_at, dim, temperature, counts, file names;
 - ``config.json``: the model config (what the modules are rebuilt from), the training config,
-  the rating scale, and ``trained_on``: the ratings the model learnt from (each source with its
-  provenance, e.g. the synthetic set's LLM, strategy and template, its row count and weight);
+  the rating scale (its graded range and ``dislike_rating``, the answer that means dislike,
+  e.g. -1, predicted apart by the head), and ``trained_on``: the ratings the model learnt
+  from (each source with its provenance, e.g. the synthetic set's LLM, strategy and
+  template, its row count and weight);
 - ``metrics.json``: training and validation figures;
 - ``item_ids.json``; ``item_vectors.npy`` ``[n, dim]`` L2-normalised; ``item_bias.npy`` ``[n]``;
 - ``features.json``: the item and user token vocabularies and the fields they come from, and
   ``item_tokens.npy`` ``[n, width]`` (for category look-ups and new items);
 - ``user_tower.pt``, ``item_tower.pt``, ``rating_head.pt``: ``state_dict``s (tensors only,
-  loaded with ``weights_only=True``);
+  loaded with ``weights_only=True``; the head gives a rating and a dislike logit);
 - with fine-tuned CLIP text blocks (``finetune_blocks > 0``) also ``text_tail.pt`` (the tuned
   blocks, final layer norm and text projection) and ``text_tail.json`` (their shapes and the
   id of the frozen CLIP they continue). ``item_vectors.npy`` then holds the fine-tuned item
@@ -52,8 +54,9 @@ from tastemaker.model.twotower import TwoTower
 
 __all__ = ["FORMAT", "ServingModel", "export_model", "latest_version", "load_model"]
 
-#: Bumped whenever the folder layout changes incompatibly.
-FORMAT: Final = 1
+#: Bumped whenever the folder layout changes incompatibly (2: the rating head has a dislike
+#: output beside the rating, and the scale names its dislike answer).
+FORMAT: Final = 2
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int64]
@@ -129,6 +132,7 @@ def _write(
             "model": model.config.model_dump(mode="json"),
             "temperature": model.temperature,
             "rating_scale": [model.scale.low, model.scale.high],
+            "dislike_rating": model.scale.dislike,
             **provenance,
         },
     )
@@ -287,12 +291,13 @@ def load_model(path: Path) -> ServingModel:
         module.load_state_dict(states[name])
         module.eval()
     low, high = config_doc["rating_scale"]
+    dislike = config_doc.get("dislike_rating")
     return ServingModel(
         path=path,
         version=str(manifest["version"]),
         config=config,
         temperature=float(config_doc["temperature"]),
-        scale=RatingScale(float(low), float(high)),
+        scale=RatingScale(float(low), float(high), None if dislike is None else float(dislike)),
         item_ids=item_ids,
         item_vectors=vectors,
         item_bias=bias.astype(np.float32),

@@ -71,6 +71,7 @@ from tastemaker.model.batches import UserRows
 from tastemaker.model.config import ModelConfig, TrainConfig
 from tastemaker.model.data import TextVectors, TrainingData, from_dataset
 from tastemaker.model.train import TrainResult, score_users, train, user_vectors
+from tastemaker.model.twotower import TwoTower
 
 if TYPE_CHECKING:
     from tastemaker.evaluate.data import Dataset
@@ -176,17 +177,27 @@ class TwoTowerRecommender:
         """The rating head's rating for each ``(users[i], items[i])``: ``[len(users)]``
         (mean over members)."""
         results, rows = self._fitted()
-        unique, inverse = np.unique(np.asarray(users, dtype=np.int64), return_inverse=True)
-        at = torch.from_numpy(np.array(items, dtype=np.int64))
-        total = np.zeros(len(inverse), np.float64)
-        with torch.no_grad():
-            for result in results:
-                model = result.model
-                vectors, _ = model.items()
-                chosen = user_vectors(model, rows, unique, vectors)
-                out = model.head(chosen[torch.from_numpy(inverse)], vectors[at])
-                total += model.scale.restore(out).numpy().astype(np.float64)
-        return total / len(results)
+        return head_predictions([r.model for r in results], rows, users, items)[0]
+
+
+def head_predictions(
+    models: list[TwoTower], rows: UserRows, users: Indices, items: Indices
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The rating head on each ``(users[i], items[i])``, users read from their histories in
+    ``rows``: ``(rating [n] on the scale's graded range, P(dislike) [n])``, means over
+    ``models``."""
+    unique, inverse = np.unique(np.asarray(users, dtype=np.int64), return_inverse=True)
+    at = torch.from_numpy(np.array(items, dtype=np.int64))
+    ratings = np.zeros(len(inverse), np.float64)
+    dislikes = np.zeros(len(inverse), np.float64)
+    with torch.no_grad():
+        for model in models:
+            vectors, _ = model.items()
+            chosen = user_vectors(model, rows, unique, vectors)
+            out = model.head(chosen[torch.from_numpy(inverse)], vectors[at])
+            ratings += model.scale.restore(out.rating).numpy().astype(np.float64)
+            dislikes += torch.sigmoid(out.dislike).numpy().astype(np.float64)
+    return ratings / len(models), dislikes / len(models)
 
 
 def _encoder(spec: str) -> TextVectors:
@@ -202,7 +213,8 @@ class StoreTwoTowerRecommender:
     semantics (every rating a positive). Persona data keeps its own semantics — likes (≥ the
     positive threshold) are targets, dislikes enter the history with weight −1 — and carries
     persona texts and attributes, so this one is built on the store's :class:`TrainingData`
-    and a split selects its rows by (user, item).
+    and a split selects its rows by (user, item). Its rating head predicts a rating on 1..10
+    (:meth:`predict`) and, apart, P(dislike) (:meth:`predict_dislike`).
     """
 
     name = "two_tower"
@@ -227,11 +239,30 @@ class StoreTwoTowerRecommender:
         self.result = train(chosen, self.model_config, self.train_config)
         self._rows = UserRows.of(chosen)
 
-    def score(self, users: Indices) -> Scores:
-        """``[len(users), n_items]``: the user tower on each training history."""
+    def _fitted(self) -> tuple[TwoTower, UserRows]:
         if self.result is None or self._rows is None:
             raise RuntimeError("two_tower: call fit() before score()")
-        return score_users(self.result.model, self._rows, np.asarray(users, dtype=np.int64))
+        return self.result.model, self._rows
+
+    def score(self, users: Indices) -> Scores:
+        """``[len(users), n_items]``: the user tower on each training history."""
+        model, rows = self._fitted()
+        return score_users(model, rows, np.asarray(users, dtype=np.int64))
+
+    @property
+    def dislike_value(self) -> float | None:
+        """The scale's dislike answer (-1 for personas), predicted and scored apart."""
+        return self.data.scale.dislike
+
+    def predict(self, users: Indices, items: Indices) -> npt.NDArray[np.float64]:
+        """The rating (``1..10``) each ``(users[i], items[i])`` gets if not a dislike: ``[n]``."""
+        model, rows = self._fitted()
+        return head_predictions([model], rows, users, items)[0]
+
+    def predict_dislike(self, users: Indices, items: Indices) -> npt.NDArray[np.float64]:
+        """P(dislike) of each ``(users[i], items[i])``: ``[n]``."""
+        model, rows = self._fitted()
+        return head_predictions([model], rows, users, items)[1]
 
 
 def store_dataset(data: TrainingData) -> Dataset:

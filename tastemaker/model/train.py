@@ -134,7 +134,9 @@ def _step_loss(
         table = torch.arange(n_items)
         history_rows = torch.from_numpy(batch.history_items)
     else:  # only the items this batch touches go through the item tower
-        touched = np.unique(np.concatenate([batch.history_items.ravel(), batch.target_items]))
+        touched = np.unique(
+            np.concatenate([batch.history_items.ravel(), batch.target_items, batch.head_items])
+        )
         table = torch.from_numpy(touched)
         history_rows = torch.from_numpy(np.searchsorted(touched, batch.history_items))
     vectors, bias = model.items(table)
@@ -166,9 +168,15 @@ def _step_loss(
     )
     total = config.retrieval_weight * loss
     if config.rating_weight > 0:
-        predicted = model.head(users[target_rows], cand_vectors[torch.from_numpy(target_cols)])
+        at_head = batch.head_items if config.negatives == "full" else (
+            np.searchsorted(touched, batch.head_items)
+        )  # fmt: skip
+        predicted = model.head(
+            users[torch.from_numpy(batch.head_rows)], vectors[torch.from_numpy(at_head)]
+        )
+        disliked = torch.from_numpy(batch.head_dislike) if model.scale.dislike is not None else None
         total = total + config.rating_weight * rating_loss(
-            predicted, torch.from_numpy(batch.target_ratings)
+            predicted, torch.from_numpy(batch.head_ratings), disliked
         )
     return total
 
@@ -237,6 +245,8 @@ def _train(
         data, user_share=config.val_users, fraction=config.val_fraction, seed=config.seed
     )
     fit = data.select(~held)
+    if not fit.positive.any():
+        raise DataError(f"{data.name}: no positive ratings to train on")
     table = UserRows.of(fit)
     relevant = [set(data.items[held & (data.users == u)].tolist()) for u in val_users]
     model = TwoTower(

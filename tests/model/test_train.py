@@ -84,7 +84,7 @@ def test_the_metrics_are_those_of_the_state_returned(tmp_path: Path, min_delta: 
     # The state returned is the best one: its weights are those best.pt holds.
     best = torch.load(tmp_path / "best.pt", weights_only=True)
     assert best["step"] == result.metrics["best_step"] < result.metrics["steps"]
-    for name in ("item_tower.ids.weight", "head.mlp.0.weight"):
+    for name in ("item_tower.ids.weight", "head.trunk.0.weight"):
         assert torch.equal(result.model.state_dict()[name], best["state_dict"][name])
 
 
