@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tastemaker.ratings.records import RatingKey
 from tastemaker.store import open_store
 from tastemaker.store.items import iter_items
-from tests.model.store_helpers import plant_tastes
+from tests.model.store_helpers import fill_store, plant_tastes, rate_again
 
 RUN_TOML = """
 [model]
@@ -49,6 +50,11 @@ def test_train_then_evaluate_on_the_store(tmp_path: Path, sample_catalog: Path) 
     assert export.parent == tmp_path / "models"
     assert (export / "manifest.json").is_file()
     assert 0.0 <= metrics["val_ndcg_at_10"] <= 1.0
+    assert metrics["trained_on"][0]["template_version"] == "t1"
+    with open_store(tmp_path / "tastemaker.sqlite") as store:
+        (stats,) = store.conn.execute("SELECT stats FROM runs WHERE stage = 'train'").fetchone()
+    (source,) = json.loads(stats)["trained_on"]  # the run record says what it trained on
+    assert (source["llm"], source["strategy"], source["rows"]) == ("planted", "logprobs", 132)
 
     report_path = tmp_path / "report.json"
     evaluated = _run(
@@ -74,3 +80,20 @@ def test_evaluate_names_what_is_wrong(tmp_path: Path) -> None:
     misspelt = _run(tmp_path, "evaluate", "--config", str(config))
     assert misspelt.returncode != 0
     assert "dims" in misspelt.stderr
+
+
+def test_train_refuses_a_silent_mix_and_lists_the_sets(tmp_path: Path) -> None:
+    with open_store(tmp_path / "tastemaker.sqlite") as store:
+        fill_store(store)
+        rate_again(store, RatingKey("t1", "other-llm", "logprobs"), 20)
+    config = tmp_path / "run.toml"
+    config.write_text(RUN_TOML.replace('"minilm"', '"none"'))
+    mixed = _run(tmp_path, "train", "--config", str(config))
+    assert mixed.returncode == 2, mixed.stderr
+    assert "llm 'planted', strategy 'logprobs', template 't1': 132 rows" in mixed.stderr
+    assert "llm 'other-llm', strategy 'logprobs', template 't1': 20 rows" in mixed.stderr
+    assert not (tmp_path / "models").exists()  # nothing exported
+    config.write_text(RUN_TOML.replace('"minilm"', '"none"') + '\n[data]\nllm = "other-llm"\n')
+    chosen = _run(tmp_path, "train", "--config", str(config))
+    assert chosen.returncode == 0, chosen.stderr
+    assert "llm 'other-llm'" in chosen.stderr

@@ -4,7 +4,8 @@ print the full-ranking table (and the sampled-candidates one, labelled), write J
 With a MovieLens directory it runs the MovieLens protocol (every test rating relevant). With
 no DATA it evaluates on the store's persona ratings, read as ``--config run.toml`` says (the
 same ``[data]`` and ``[model]`` sections ``tastemaker train`` reads): test positives are the
-held-out ratings at or above ``data.positive_min_rating``, and the baselines are fitted on the
+held-out ratings at or above ``data.positive_min_rating`` (the source's default: 7 on the
+persona scale), and the baselines are fitted on the
 training ratings at or above it.
 """
 
@@ -146,7 +147,7 @@ def _evaluate_store(
     with store() as opened:
         data = load_training_data(run, opened)
     dataset = store_dataset(data)
-    threshold = run.data.positive_min_rating
+    threshold, _ = run.data.thresholds
     recommenders: list[Recommender] = []
     others = [n for n in chosen if n not in ("two_tower", "item_knn_content")]
     built, notes = build_models(others, seed=seed)

@@ -28,6 +28,7 @@ def train_command(
     """Train on the store's calibrated persona ratings (or a MovieLens folder, per the config),
     stop early on validation NDCG@10, and export DATA_DIR/models/<version>/."""
     from tastemaker.model import TrainingRun, TrainProgress, run_training  # torch loads here
+    from tastemaker.model.sources import describe_source
     from tastemaker.store.runs import finish_run, start_run
 
     run = load_config(config, TrainingRun) if config is not None else TrainingRun()
@@ -42,9 +43,9 @@ def train_command(
 
             outcome = run_training(run, data_dir=state.data_dir, store=opened, progress=progress)
         metrics = {**outcome.result.metrics, "path": str(outcome.path)}
-        finish_run(opened, run_id, metrics)
+        finish_run(opened, run_id, {**metrics, "trained_on": list(outcome.data.sources)})
     if as_json:
-        sys.stdout.write(json.dumps(metrics) + "\n")
+        sys.stdout.write(json.dumps({**metrics, "trained_on": list(outcome.data.sources)}) + "\n")
         return
     m = outcome.result.metrics
     err.print(
@@ -52,6 +53,8 @@ def train_command(
         f"{outcome.data.n_users} users, {outcome.data.n_items} items",
         highlight=False,
     )
+    for source in outcome.data.sources:
+        err.print(f"  {describe_source(source)}", highlight=False)
     out.print(
         f"validation NDCG@{run.train.k} {m[f'val_ndcg_at_{run.train.k}']:.4f} at step "
         f"{int(m['best_step'])} of {int(m['steps'])} ({m['train_seconds']:.1f} s) "

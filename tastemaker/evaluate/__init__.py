@@ -7,7 +7,8 @@ Offers:
   :func:`temporal_split` and :func:`make_split`, each returning a :class:`Split`;
 - metrics (:mod:`tastemaker.evaluate.metrics`): Recall, Precision, NDCG, MAP, HitRate at k,
   catalogue coverage, RMSE, MAE;
-- the :class:`Recommender` and :class:`RatingPredictor` protocols, and the protocols
+- the :class:`Recommender`, :class:`RatingPredictor` and :class:`DislikePredictor` (a
+  dislike answer predicted apart from the ratings) protocols, and the protocols
   :func:`evaluate_full_ranking` (the headline) and :func:`evaluate_sampled` (100 sampled
   candidates, labelled as such), plus :func:`evaluate_ratings`;
 - baselines :class:`Popularity`, :class:`ItemKNN`, :class:`BiasBaseline` here and
@@ -24,6 +25,7 @@ from tastemaker.evaluate.data import Dataset
 from tastemaker.evaluate.protocol import (
     FULL_RANKING,
     SAMPLED,
+    DislikePredictor,
     RatingPredictor,
     Recommender,
     evaluate_full_ranking,
@@ -54,6 +56,7 @@ __all__ = [
     "SPLITS",
     "BiasBaseline",
     "Dataset",
+    "DislikePredictor",
     "EvaluationReport",
     "ItemKNN",
     "ModelResult",

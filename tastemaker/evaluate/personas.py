@@ -50,11 +50,15 @@ def dataset_of(
 
 
 def positive_test(split: Split, min_rating: float | None) -> Split:
-    """``split`` with only the test ratings at or above ``min_rating`` (None: all of them)."""
+    """``split`` with only the test ratings at or above ``min_rating`` (None: all of them) to
+    rank; the rating metrics still score every held-out rating (``rating_test``), dislikes
+    included."""
     if min_rating is None:
         return split
     test = split.test[split.test["rating"] >= min_rating]
-    return Split(split.train, test, split.method, {**split.params, "test_min_rating": min_rating})
+    params = {**split.params, "test_min_rating": min_rating}
+    every = split.test if split.rating_test is None else split.rating_test
+    return Split(split.train, test, split.method, params, rating_test=every)
 
 
 class OnPositives:

@@ -35,6 +35,7 @@ from tastemaker.evaluate.metrics import (
 __all__ = [
     "FULL_RANKING",
     "SAMPLED",
+    "DislikePredictor",
     "RatingPredictor",
     "Recommender",
     "evaluate_full_ranking",
@@ -80,6 +81,23 @@ class RatingPredictor(Protocol):
 
     def predict(self, users: Indices, items: Indices) -> npt.NDArray[np.float64]:
         """Predicted rating of each ``(users[i], items[i])`` pair: ``[len(users)]``."""
+        ...
+
+
+@runtime_checkable
+class DislikePredictor(Protocol):
+    """A rating predictor on a scale with a dislike answer, which it predicts as its own
+    outcome: ``predict`` is the rating given no dislike, ``predict_dislike`` its probability."""
+
+    @property
+    def dislike_value(self) -> float | None:
+        """The rating that means "dislike" (-1 on the persona scale); None: the scale has none."""
+        ...
+
+    def predict(self, users: Indices, items: Indices) -> npt.NDArray[np.float64]: ...
+
+    def predict_dislike(self, users: Indices, items: Indices) -> npt.NDArray[np.float64]:
+        """P(dislike) of each ``(users[i], items[i])`` pair: ``[len(users)]``."""
         ...
 
 
@@ -230,11 +248,29 @@ def _unrated(rated: sp.csr_matrix, user: int, n_items: int) -> Indices:
 def evaluate_ratings(
     model: RatingPredictor, test: pd.DataFrame, dislike: float | None = None
 ) -> dict[str, float]:
-    """RMSE and MAE of ``model.predict`` on the test ratings; with ``dislike`` (persona
-    ratings: −1) over the other ratings, the dislikes scored apart
-    (:func:`~tastemaker.evaluate.metrics.rating_errors`)."""
-    predicted = model.predict(
-        test["user"].to_numpy(dtype=np.int64), test["item"].to_numpy(dtype=np.int64)
-    )
+    """RMSE and MAE of ``model.predict`` on the test ratings.
+
+    On a scale with a dislike answer (``dislike``, or the model's ``dislike_value``: −1 on the
+    persona scale) a dislike is no number to compare a rating with: RMSE and MAE cover the
+    graded ratings only (``rated``) and the dislikes are scored apart — as the Brier score of
+    ``predict_dislike`` over every test pair (``dislike_brier``) for a
+    :class:`DislikePredictor`, else by how often a dislike is predicted below a rating
+    (``dislike_auc``, :func:`~tastemaker.evaluate.metrics.rating_errors`).
+    """
+    users = test["user"].to_numpy(dtype=np.int64)
+    items = test["item"].to_numpy(dtype=np.int64)
     actual = test["rating"].to_numpy(dtype=np.float64)
-    return rating_errors(predicted, actual, dislike)
+    if dislike is None:
+        dislike = getattr(model, "dislike_value", None)
+    if dislike is None or not isinstance(model, DislikePredictor):
+        return rating_errors(model.predict(users, items), actual, dislike)
+    disliked = actual == dislike
+    graded = ~disliked
+    result: dict[str, float] = {"rated": int(graded.sum()), "dislikes": int(disliked.sum())}
+    if graded.any():
+        predicted = model.predict(users[graded], items[graded])
+        result |= rating_errors(predicted, actual[graded])
+    if len(actual):
+        p_dislike = model.predict_dislike(users, items)
+        result["dislike_brier"] = float(np.mean((p_dislike - disliked) ** 2))
+    return result

@@ -176,10 +176,9 @@ def evaluate_models(
         fitted = time.perf_counter()
         full = evaluate_full_ranking(model, train, split.test, k)
         extra = evaluate_sampled(model, train, split.test, k, seed=seed) if sampled else None
+        rated = split.test if split.rating_test is None else split.rating_test
         rating = (
-            evaluate_ratings(model, split.test, dislike)
-            if isinstance(model, RatingPredictor)
-            else None
+            evaluate_ratings(model, rated, dislike) if isinstance(model, RatingPredictor) else None
         )
         result = ModelResult(
             name=model.name,

@@ -32,12 +32,17 @@ Mask = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class Split:
-    """A split's ``train`` and ``test`` rows (original row order) and how it was made."""
+    """A split's ``train`` and ``test`` rows (original row order) and how it was made.
+
+    ``rating_test``: the held-out ratings the rating metrics (RMSE, MAE) score, when the
+    ranking test keeps only some of them (persona data: positives only); None: ``test``.
+    """
 
     train: pd.DataFrame
     test: pd.DataFrame
     method: str
     params: dict[str, object] = field(default_factory=dict)
+    rating_test: pd.DataFrame | None = None
 
     def describe(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.params.items())

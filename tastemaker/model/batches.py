@@ -37,7 +37,8 @@ class UserRows:
     items: Ints
     weights: Floats
     positive: Bools
-    ratings: Floats  # normalised to 0..1 for the rating head
+    ratings: Floats  # normalised to 0..1 for the rating head (0 for a dislike: no rating)
+    dislike: Bools  # the scale's dislike answer (its own outcome, never a rating)
 
     @classmethod
     def of(cls, data: TrainingData) -> UserRows:
@@ -45,8 +46,12 @@ class UserRows:
         counts = np.bincount(data.users, minlength=data.n_users)
         indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         span = max(data.scale.high - data.scale.low, 1e-9)
-        ratings = ((data.ratings[order] - data.scale.low) / span).astype(np.float32)
-        return cls(indptr, data.items[order], data.weights[order], data.positive[order], ratings)
+        raw = data.ratings[order]
+        dislike = data.scale.disliked(raw)
+        ratings = np.where(dislike, 0.0, (raw - data.scale.low) / span).astype(np.float32)
+        return cls(
+            indptr, data.items[order], data.weights[order], data.positive[order], ratings, dislike
+        )
 
     def lengths(self, users: Ints) -> Ints:
         return (self.indptr[users + 1] - self.indptr[users]).astype(np.int64)
@@ -64,9 +69,11 @@ class Batch:
     """One step's users: their histories (padded), targets and known items.
 
     ``history_items``/``history_weights``: ``[B, L]`` catalogue indices and weights (0 pads);
-    ``target_rows``/``target_items``/``target_ratings``: ``[T]``; ``known_rows``/``known_items``:
-    ``[E]`` every other rated item of each row's user (masked out of the softmax); ``blank``:
-    ``[B]`` rows whose attributes and text the user tower must not read.
+    ``target_rows``/``target_items``: ``[T]``; ``known_rows``/``known_items``: ``[E]`` every
+    other rated item of each row's user (masked out of the softmax); ``head_rows``/
+    ``head_items``/``head_ratings``/``head_dislike``: ``[H]`` the pairs the rating head learns
+    from (normalised rating, dislike flag); ``blank``: ``[B]`` rows whose attributes and text
+    the user tower must not read.
     """
 
     users: Ints
@@ -74,7 +81,10 @@ class Batch:
     history_weights: Floats
     target_rows: Ints
     target_items: Ints
-    target_ratings: Floats
+    head_rows: Ints
+    head_items: Ints
+    head_ratings: Floats
+    head_dislike: Bools
     known_rows: Ints
     known_items: Ints
     blank: Bools
@@ -116,16 +126,18 @@ def sample_batch(
     profile_dropout: float = 0.0,
     cold_start_items: int = 0,
 ) -> Batch:
-    """Draw held-out targets (each positive with probability ``target_fraction``) and the
-    histories (the rest). ``history_targets``: every positive is a target, held out or not,
-    and only the non-positive ratings are known items outside the targets.
+    """Hold out each rating with probability ``target_fraction``: the held-out positives are
+    the targets, every held-out pair a rating-head row, and the rest is the history.
+    ``history_targets``: every positive is a target (and a head row), held out or not, and
+    only the non-positive ratings are known items outside the targets.
 
     ``profile_dropout``: each row is blank with this probability; with ``cold_start_items``
     a blank row's history keeps only that many of its (non-target) positives, no dislikes.
     """
     rows, entries = table.entries(users)
-    target = table.positive[entries] & (rng.random(len(entries)) < target_fraction)
-    readable = ~target & (table.weights[entries] != 0)
+    held = rng.random(len(entries)) < target_fraction
+    target = table.positive[entries] & held
+    readable = ~held & (table.weights[entries] != 0)
     if history_length > 0:
         readable = _random_first(readable, rows, len(users), history_length, rng)
     blank = np.zeros(len(users), np.bool_)
@@ -135,8 +147,10 @@ def sample_batch(
         liked = _random_first(readable & table.positive[entries], rows, len(users),
                               cold_start_items, rng)  # fmt: skip
         readable = np.where(blank[rows], liked, readable)
+    head = held  # every held-out pair, positive or not, is one the rating head learns from
     if history_targets:
         target = table.positive[entries]
+        head = held | target
     hist_items, hist_weights = padded(
         rows[readable], table.items[entries[readable]], table.weights[entries[readable]], len(users)
     )
@@ -146,7 +160,10 @@ def sample_batch(
         history_weights=hist_weights,
         target_rows=rows[target],
         target_items=table.items[entries[target]],
-        target_ratings=table.ratings[entries[target]],
+        head_rows=rows[head],
+        head_items=table.items[entries[head]],
+        head_ratings=table.ratings[entries[head]],
+        head_dislike=table.dislike[entries[head]],
         known_rows=rows[~target],
         known_items=table.items[entries[~target]],
         blank=blank,

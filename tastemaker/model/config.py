@@ -27,8 +27,9 @@ To fine-tune CLIP's text tower as well (the last ``N`` of its blocks; the rest s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field, model_validator
 
@@ -37,6 +38,7 @@ from tastemaker.config import RunConfig
 __all__ = [
     "FASHION_ITEM_FIELDS",
     "MOVIELENS_ITEM_FIELDS",
+    "SOURCE_DEFAULTS",
     "DataConfig",
     "ModelConfig",
     "TrainConfig",
@@ -48,6 +50,28 @@ __all__ = [
 FASHION_ITEM_FIELDS = ("article_type", "base_colour", "usage", "season", "gender")
 #: Categorical item fields of MovieLens (``genres`` is multi-valued, ``year`` bucketed).
 MOVIELENS_ITEM_FIELDS = ("genres", "year")
+
+
+@dataclass(frozen=True)
+class SourceDefaults:
+    """What a source's ratings mean unless ``[data]`` says otherwise: thresholds on that
+    source's own rating scale, and the feature fields its items and users have."""
+
+    positive_min: float | None
+    dislike_max: float | None
+    item_fields: tuple[str, ...]
+    user_fields: tuple[str, ...]
+
+
+#: Per source. Persona ratings (-1 = dislike, 1..10): likes are 7 and up, dislikes -1..3.
+#: MovieLens (1..5, or 0.5..5): every rating is a positive and none a dislike, as the benchmark
+#: protocol counts every rated movie relevant (a 7 there would make nothing a positive).
+SOURCE_DEFAULTS: Final = {
+    "store": SourceDefaults(
+        7.0, 3.0, FASHION_ITEM_FIELDS, ("gender", "age_band", "aesthetic", "budget")
+    ),
+    "movielens": SourceDefaults(None, None, MOVIELENS_ITEM_FIELDS, ("gender", "age", "occupation")),
+}
 
 
 class DataConfig(RunConfig):
@@ -62,22 +86,40 @@ class DataConfig(RunConfig):
         default="calibrated",
         description="Which stored rating to train on; rows without it are skipped.",
     )
-    strategy: str | None = Field(default=None, description="Only ratings of this strategy.")
-    llm: str | None = Field(default=None, description="Only ratings made by this LLM (model).")
+    llm: str | None = Field(
+        default=None,
+        description="The synthetic set's LLM (the ratings' model). With strategy and "
+        "template_version it names one set; left out, the store must hold exactly one.",
+    )
+    strategy: str | None = Field(default=None, description="The synthetic set's strategy.")
+    template_version: str | None = Field(
+        default=None, description="The synthetic set's prompt template version."
+    )
+    request_set: str | None = Field(
+        default=None,
+        description="The synthetic set's request set (`ratings report` lists them), needed "
+        "when one LLM, strategy and template was asked in several ways (another format, "
+        "temperature or prompt code).",
+    )
     positive_min_rating: float | None = Field(
-        default=7.0,
-        description="Ratings at or above this are positives (retrieval targets); None: all are.",
+        default=None,
+        description="Ratings at or above this are positives (retrieval targets). Default: the "
+        "source's, on its own scale: 7 for persona ratings (-1..10); every rating on MovieLens.",
     )
     dislike_max_rating: float | None = Field(
-        default=3.0,
-        description="Ratings at or below this enter the history as dislikes (weight -1).",
+        default=None,
+        description="Ratings at or below this enter the history as dislikes (weight -1). "
+        "Default: the source's: 3 for persona ratings (and -1, the dislike answer, always); "
+        "none on MovieLens. A value below the scale's lowest rating means none.",
     )
-    item_fields: tuple[str, ...] = Field(
-        default=FASHION_ITEM_FIELDS, description="Categorical item fields fed to the item tower."
+    item_fields: tuple[str, ...] | None = Field(
+        default=None,
+        description="Categorical item fields fed to the item tower [default: the source's].",
     )
-    user_fields: tuple[str, ...] = Field(
-        default=("gender", "age_band", "aesthetic", "budget"),
-        description="Categorical user (persona) fields fed to the user tower.",
+    user_fields: tuple[str, ...] | None = Field(
+        default=None,
+        description="Categorical user (persona) fields fed to the user tower [default: the "
+        "source's].",
     )
 
     @model_validator(mode="after")
@@ -85,6 +127,36 @@ class DataConfig(RunConfig):
         if self.source == "movielens" and self.path is None:
             raise ValueError("data.path is required when data.source is 'movielens'")
         return self
+
+    @model_validator(mode="after")
+    def _dislikes_below_likes(self) -> DataConfig:
+        positive, dislike = self.thresholds
+        if positive is not None and dislike is not None and dislike >= positive:
+            raise ValueError(
+                f"data.dislike_max_rating = {dislike:g} must be below data.positive_min_rating "
+                f"= {positive:g} (with the source's defaults filled in): a rating cannot be "
+                "both a like and a dislike"
+            )
+        return self
+
+    @property
+    def thresholds(self) -> tuple[float | None, float | None]:
+        """``(positive_min_rating, dislike_max_rating)`` with the source's defaults filled in
+        (None: every rating is a positive / no graded rating is a dislike)."""
+        defaults = SOURCE_DEFAULTS[self.source]
+        return (
+            defaults.positive_min if self.positive_min_rating is None else self.positive_min_rating,
+            defaults.dislike_max if self.dislike_max_rating is None else self.dislike_max_rating,
+        )
+
+    @property
+    def feature_fields(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """``(item_fields, user_fields)`` with the source's defaults filled in."""
+        defaults = SOURCE_DEFAULTS[self.source]
+        return (
+            defaults.item_fields if self.item_fields is None else self.item_fields,
+            defaults.user_fields if self.user_fields is None else self.user_fields,
+        )
 
 
 class ModelConfig(RunConfig):
@@ -200,10 +272,10 @@ class TrainConfig(RunConfig):
     eval_every: int = Field(default=150, ge=1, description="Steps between validations.")
     patience: int = Field(default=4, ge=1, description="Validations without gain before stop.")
     min_delta: float = Field(
-        default=0.005,
+        default=0.0,
         ge=0.0,
-        description="The last state is kept, rather than the best, when its validation NDCG "
-        "is within this of the best (the slice is small, so its NDCG is noisy).",
+        description="A validation counts as a gain (a new best state, patience reset) only when "
+        "its NDCG beats the best by more than this; the best state is restored at the end.",
     )
     val_users: float = Field(
         default=0.2, gt=0.0, le=1.0, description="Share of users with a validation slice."

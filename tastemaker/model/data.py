@@ -3,7 +3,11 @@
 :class:`TrainingData` is the one input of :func:`tastemaker.model.train.train`. It is built
 from an evaluation :class:`~tastemaker.evaluate.Dataset` (MovieLens: every rating a positive)
 by :func:`from_dataset`, or from the store's persona ratings by :func:`from_store` (fashion:
-ratings at or above a threshold are positives, low ones are dislikes).
+ratings at or above a threshold are positives, low ones and the ``-1`` answer are dislikes;
+the scale is :data:`~.head.PERSONA_SCALE`, whose ``-1`` is its own outcome, not a rating).
+:func:`from_store` reads exactly one synthetic set (one LLM, strategy and prompt template,
+named by ``[data]`` or the only one in the store; :mod:`.sources`), and every
+:class:`TrainingData` says in ``sources`` what its rows are, for the model card.
 
 Each rating row carries a *history weight* (how it enters the user tower: ``+1`` liked or
 merely rated, ``-1`` disliked, ``0`` ignored) and a *positive* flag (whether it may be a
@@ -23,7 +27,8 @@ import pandas as pd
 from tastemaker.errors import DataError
 from tastemaker.model.config import DataConfig
 from tastemaker.model.features import FeatureTable
-from tastemaker.model.head import RatingScale
+from tastemaker.model.head import PERSONA_SCALE, RatingScale
+from tastemaker.model.sources import choose_synthetic, synthetic_record
 
 if TYPE_CHECKING:
     from tastemaker.evaluate.data import Dataset
@@ -55,6 +60,9 @@ class TrainingData:
     item_features: FeatureTable
     scale: RatingScale
     name: str = "data"
+    #: What the rows are, for the model card: one record per source (its provenance, row
+    #: count, weight; see :mod:`.sources`).
+    sources: tuple[Mapping[str, object], ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.users)
@@ -91,16 +99,37 @@ class TrainingData:
             self.item_features,
             self.scale,
             self.name,
+            self.sources,
         )
 
 
-def _weights(
-    ratings: Floats, positive_min: float | None, dislike_max: float | None
+def label(
+    ratings: Floats,
+    positive_min: float | None,
+    dislike_max: float | None,
+    where: str,
+    scale: RatingScale | None = None,
 ) -> tuple[Floats, npt.NDArray[np.bool_]]:
+    """``(history weights [n], positive [n])`` of ``ratings`` under the thresholds (None: every
+    rating a positive / no dislikes); the ``scale``'s dislike answer is always a dislike, never
+    a positive. DataError, naming ``where``, the threshold and the range of ratings seen, when
+    nothing is a positive: such a set would train (and export) a model that learnt nothing."""
+    disliked = np.zeros(len(ratings), np.bool_) if scale is None else scale.disliked(ratings)
     positive = np.ones(len(ratings), np.bool_) if positive_min is None else ratings >= positive_min
+    positive &= ~disliked
+    if not len(ratings):
+        raise DataError(f"{where}: no ratings to train on")
+    if not positive.any():
+        raise DataError(
+            f"{where}: no positive ratings to train on: none of its {len(ratings)} ratings "
+            f"(range seen {ratings.min():g}..{ratings.max():g}) is at or above "
+            f"data.positive_min_rating = {positive_min:g}; set a threshold on this source's "
+            "rating scale"
+        )
     weights = positive.astype(np.float32)
     if dislike_max is not None:
         weights[ratings <= dislike_max] = -1.0
+    weights[disliked] = -1.0
     return weights, positive
 
 
@@ -122,7 +151,7 @@ def from_dataset(
     """
     frame = dataset.ratings.sort_values(["user", "timestamp"], kind="stable")
     ratings = frame["rating"].to_numpy(dtype=np.float32)
-    weights, positive = _weights(ratings, positive_min_rating, dislike_max_rating)
+    weights, positive = label(ratings, positive_min_rating, dislike_max_rating, dataset.name)
     items, users = dataset.items, dataset.users
     item_texts = [str(t) for t in items["text"]]
     item_table = FeatureTable.build(
@@ -150,6 +179,17 @@ def from_dataset(
         item_table,
         RatingScale(low, high),
         dataset.name,
+        (
+            {
+                "source": "real",
+                "dataset": dataset.name,
+                "rows": len(ratings),
+                "users": int(np.unique(frame["user"]).size),
+                "positive_min_rating": positive_min_rating,
+                "dislike_max_rating": dislike_max_rating,
+                "weight": 1.0,
+            },
+        ),
     )
 
 
@@ -178,15 +218,34 @@ def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> Tr
     catalogue = list(iter_items(store))
     if not catalogue:
         raise DataError(f"{store.path}: no items in the store; import a catalogue first")
-    frame = load_ratings(store, model=config.llm, strategy=config.strategy)
+    chosen, frame = choose_synthetic(
+        load_ratings(
+            store,
+            model=config.llm,
+            strategy=config.strategy,
+            template_version=config.template_version,
+            request_set=config.request_set,
+        ),
+        config,
+        str(store.path),
+        everything=lambda: load_ratings(store),
+    )
     column = {"calibrated": "calibrated", "answer": "answer", "expected": "expected_rating"}
     values = pd.to_numeric(frame[column[config.rating]], errors="coerce")
+    if config.rating == "expected":
+        # expected_rating is over 1..10 given not a dislike; a rating whose likeliest reading
+        # is the dislike (P(-1) >= 1/2) is the dislike outcome, never averaged into a number.
+        p_dislike = pd.to_numeric(frame["p_neg1"], errors="coerce").fillna(0.0)
+        answered_dislike = values.isna() & (frame["answer"] == -1).fillna(False)
+        values = values.where((p_dislike < 0.5) & ~answered_dislike, -1.0)
     frame = frame.assign(value=values)[values.notna()]
     if frame.empty:
         hint = (
             " (run `tastemaker ratings calibrate` first)" if config.rating == "calibrated" else ""
         )
-        raise DataError(f"{store.path}: no ratings with a {config.rating!r} value{hint}")
+        raise DataError(
+            f"{store.path}: no ratings of {chosen.describe()} with a {config.rating!r} value{hint}"
+        )
     personas = {p.id: p for p in store_personas(store)}
     frame = frame[frame["persona_id"].isin(personas.keys())]
     frame = frame.drop_duplicates(["persona_id", "item_id"], keep="last")
@@ -198,8 +257,10 @@ def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> Tr
         user=frame["persona_id"].map(user_pos), item=frame["item_id"].map(item_pos)
     ).sort_values(["user", "item"], kind="stable")
     ratings = frame["value"].to_numpy(dtype=np.float32)
-    weights, positive = _weights(ratings, config.positive_min_rating, config.dislike_max_rating)
-    item_records = [{f: getattr(item, f, None) for f in config.item_fields} for item in catalogue]
+    positive_min, dislike_max = config.thresholds
+    weights, positive = label(ratings, positive_min, dislike_max, str(store.path), PERSONA_SCALE)
+    item_fields, user_fields = config.feature_fields
+    item_records = [{f: getattr(item, f, None) for f in item_fields} for item in catalogue]
     views = [personas[p] for p in persona_ids]
     user_records = [
         {"gender": v.gender, **{k: _joined(a) for k, a in v.attributes.items()}} for v in views
@@ -208,14 +269,14 @@ def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> Tr
     item_table = FeatureTable.build(
         [item.id for item in catalogue],
         item_records,
-        config.item_fields,
+        item_fields,
         None if text is None else text(item_texts),
         item_texts,
     )
     user_table = FeatureTable.build(
         persona_ids,
         user_records,
-        config.user_fields,
+        user_fields,
         None
         if text is None
         else text([persona_text(p.gender, p.attributes, p.bio) for p in views]),
@@ -228,8 +289,15 @@ def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> Tr
         positive,
         user_table,
         item_table,
-        RatingScale(-1.0, 10.0),
+        PERSONA_SCALE,
         f"store {store.path.name}",
+        (
+            {
+                **synthetic_record(chosen, config.rating, len(frame), len(persona_ids)),
+                "positive_min_rating": positive_min,
+                "dislike_max_rating": dislike_max,
+            },
+        ),
     )
 
 

@@ -3,14 +3,17 @@
 ``<models>/<version>/`` holds (float32 throughout, item row ``i`` is ``item_ids[i]``):
 
 - ``manifest.json``: format, version, created_at, dim, temperature, counts, file names;
-- ``config.json``: the model config (what the modules are rebuilt from), the training config
-  and the rating scale;
+- ``config.json``: the model config (what the modules are rebuilt from), the training config,
+  the rating scale (its graded range and ``dislike_rating``, the answer that means dislike,
+  e.g. -1, predicted apart by the head), and ``trained_on``: the ratings the model learnt
+  from (each source with its provenance, e.g. the synthetic set's LLM, strategy and
+  template, its row count and weight);
 - ``metrics.json``: training and validation figures;
 - ``item_ids.json``; ``item_vectors.npy`` ``[n, dim]`` L2-normalised; ``item_bias.npy`` ``[n]``;
 - ``features.json``: the item and user token vocabularies and the fields they come from, and
   ``item_tokens.npy`` ``[n, width]`` (for category look-ups and new items);
 - ``user_tower.pt``, ``item_tower.pt``, ``rating_head.pt``: ``state_dict``s (tensors only,
-  loaded with ``weights_only=True``);
+  loaded with ``weights_only=True``; the head gives a rating and a dislike logit);
 - with fine-tuned CLIP text blocks (``finetune_blocks > 0``) also ``text_tail.pt`` (the tuned
   blocks, final layer norm and text projection) and ``text_tail.json`` (their shapes and the
   id of the frozen CLIP they continue). ``item_vectors.npy`` then holds the fine-tuned item
@@ -31,7 +34,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,8 +54,9 @@ from tastemaker.model.twotower import TwoTower
 
 __all__ = ["FORMAT", "ServingModel", "export_model", "latest_version", "load_model"]
 
-#: Bumped whenever the folder layout changes incompatibly.
-FORMAT: Final = 1
+#: Bumped whenever the folder layout changes incompatibly (2: the rating head has a dislike
+#: output beside the rating, and the scale names its dislike answer).
+FORMAT: Final = 2
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int64]
@@ -69,11 +73,13 @@ def export_model(
     metrics: Mapping[str, float] | None = None,
     run_config: Mapping[str, Any] | None = None,
     version: str | None = None,
+    trained_on: Sequence[Mapping[str, object]] = (),
 ) -> Path:
     """Write ``model`` to ``out_root/<version>/``; returns that folder.
 
-    ``run_config`` (e.g. the whole ``run.toml`` as a dict) is stored beside the model config
-    for provenance. An existing folder of the same version is an error.
+    ``run_config`` (e.g. the whole ``run.toml`` as a dict) and ``trained_on`` (the training
+    data's sources, :attr:`~tastemaker.model.data.TrainingData.sources`) are stored beside
+    the model config for provenance. An existing folder of the same version is an error.
     """
     version = version or _version_now()
     if not version or any(c in version for c in "/\\\0") or version.startswith("."):
@@ -86,7 +92,8 @@ def export_model(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        _write(staging, model, vectors, bias, metrics or {}, run_config or {}, version)
+        provenance = {"run": dict(run_config or {}), "trained_on": [dict(s) for s in trained_on]}
+        _write(staging, model, vectors, bias, metrics or {}, provenance, version)
         os.replace(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -100,7 +107,7 @@ def _write(
     vectors: Floats,
     bias: Floats,
     metrics: Mapping[str, float],
-    run_config: Mapping[str, Any],
+    provenance: Mapping[str, Any],
     version: str,
 ) -> None:
     items, users = model.item_features, model.user_features
@@ -125,7 +132,8 @@ def _write(
             "model": model.config.model_dump(mode="json"),
             "temperature": model.temperature,
             "rating_scale": [model.scale.low, model.scale.high],
-            "run": dict(run_config),
+            "dislike_rating": model.scale.dislike,
+            **provenance,
         },
     )
     _json(folder / "metrics.json", dict(metrics))
@@ -191,6 +199,8 @@ class ServingModel:
     item_tower: ItemTower
     head: RatingHead
     metrics: dict[str, float] = field(default_factory=dict)
+    #: The ratings it was trained on, one record per source (``config.json``'s ``trained_on``).
+    trained_on: list[dict[str, Any]] = field(default_factory=list)
     #: The fine-tuned end of CLIP's text tower (None unless ``config.finetune_blocks``).
     text_tail: TextTail | None = None
     _positions: dict[str, int] = field(default_factory=dict, repr=False)
@@ -281,12 +291,13 @@ def load_model(path: Path) -> ServingModel:
         module.load_state_dict(states[name])
         module.eval()
     low, high = config_doc["rating_scale"]
+    dislike = config_doc.get("dislike_rating")
     return ServingModel(
         path=path,
         version=str(manifest["version"]),
         config=config,
         temperature=float(config_doc["temperature"]),
-        scale=RatingScale(float(low), float(high)),
+        scale=RatingScale(float(low), float(high), None if dislike is None else float(dislike)),
         item_ids=item_ids,
         item_vectors=vectors,
         item_bias=bias.astype(np.float32),
@@ -299,5 +310,6 @@ def load_model(path: Path) -> ServingModel:
         item_tower=item_tower,
         head=head,
         metrics={k: float(v) for k, v in metrics.items()},
+        trained_on=[dict(s) for s in config_doc.get("trained_on", [])],
         text_tail=tail,
     )

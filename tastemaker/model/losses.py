@@ -1,5 +1,6 @@
 """Training losses, apart from the towers: softmax retrieval (full or sampled, with logQ
-correction and a temperature) and the rating head's mean squared error.
+correction and a temperature) and the rating head's loss: mean squared error on the graded
+ratings, plus the cross-entropy of the dislike logit where the scale has a dislike answer.
 
 Retrieval is a multi-target softmax: each user row of a batch has one or more target items
 among ``C`` candidate columns, and the loss is the mean over users of the mean over that user's
@@ -24,6 +25,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 from torch.nn import functional
+
+from tastemaker.model.head import HeadOutput
 
 __all__ = ["rating_loss", "retrieval_loss"]
 
@@ -75,8 +78,25 @@ def retrieval_loss(
     return -(per_row * weights).sum() / weights.sum()
 
 
-def rating_loss(predicted: Tensor, target: Tensor) -> Tensor:
-    """Mean squared error ``[n]`` vs ``[n]`` (normalised ratings); 0 for an empty batch."""
-    if predicted.numel() == 0:
-        return predicted.sum() * 0.0
-    return functional.mse_loss(predicted, target)
+def rating_loss(predicted: HeadOutput, target: Tensor, disliked: Tensor | None = None) -> Tensor:
+    """The rating head's loss over ``n`` pairs; 0 for an empty batch.
+
+    ``target`` ``[n]``: normalised ratings; ``disliked`` (bool ``[n]``, None when the scale has
+    no dislike answer): pairs answered "dislike". Their target is no rating, so they leave the
+    mean squared error; the dislike logit is fitted to ``disliked`` on every pair (binary
+    cross-entropy), the other outcome of the same head.
+    """
+    rating = predicted.rating
+    if rating.numel() == 0:
+        return rating.sum() * 0.0 + predicted.dislike.sum() * 0.0
+    graded = torch.ones_like(target, dtype=torch.bool) if disliked is None else ~disliked
+    loss = (
+        functional.mse_loss(rating[graded], target[graded])
+        if bool(graded.any())
+        else rating.sum() * 0.0
+    )
+    if disliked is None:
+        return loss
+    return loss + functional.binary_cross_entropy_with_logits(
+        predicted.dislike, disliked.to(predicted.dislike.dtype)
+    )

@@ -55,15 +55,19 @@ def load_training_data(run: TrainingRun, store: Store | None) -> TrainingData:
         from tastemaker.evaluate.data import Dataset
 
         assert run.data.path is not None  # checked by DataConfig
-        dataset = Dataset.from_interactions(load_movielens(run.data.path))
+        dataset = Dataset.from_interactions(
+            load_movielens(run.data.path), name=f"MovieLens {run.data.path}"
+        )
+        positive_min, dislike_max = run.data.thresholds
+        item_fields, user_fields = run.data.feature_fields
         return from_dataset(
             dataset,
             text=text,
             user_text=run.model.user_text,
-            positive_min_rating=run.data.positive_min_rating,
-            dislike_max_rating=run.data.dislike_max_rating,
-            item_fields=run.data.item_fields,
-            user_fields=run.data.user_fields,
+            positive_min_rating=positive_min,
+            dislike_max_rating=dislike_max,
+            item_fields=item_fields,
+            user_fields=user_fields,
         )
     if store is None:
         raise ValueError("data.source 'store' needs a store")
@@ -99,5 +103,6 @@ def run_training(
         metrics=metrics,
         run_config=run.model_dump(mode="json"),
         version=run.version,
+        trained_on=data.sources,
     )
     return TrainingOutcome(path, result, data)

@@ -2,10 +2,11 @@
 
 :func:`train` is seeded and deterministic on CPU: the same data and config give the same
 weights. A slice of the *training* data is held out for validation (a share of users, a share
-of their positives); the test set, if any, is never looked at. Training stops after ``patience``
-validations without a gain; the best state is then restored, unless the last one is within
-``min_delta`` of it (as good within the noise of a small validation slice, and trained longer
-at a lower learning rate).
+of their positives); the test set, if any, is never looked at. A validation is a gain when it
+beats the best so far by more than ``min_delta``; training stops after ``patience`` validations
+without one, and the state of the best validation is restored. The metrics returned are those
+of the state returned: ``val_ndcg_at_k`` is computed afresh on the returned model, after the
+clean-up that follows training (see :func:`_finish`), so it is what the exported model scores.
 
 With ``model.finetune_blocks = N`` the last ``N`` blocks of CLIP's text tower train too (at
 ``finetune_lr``; see :mod:`.text_prefix` for the frozen prefix computed once per item). That
@@ -133,7 +134,9 @@ def _step_loss(
         table = torch.arange(n_items)
         history_rows = torch.from_numpy(batch.history_items)
     else:  # only the items this batch touches go through the item tower
-        touched = np.unique(np.concatenate([batch.history_items.ravel(), batch.target_items]))
+        touched = np.unique(
+            np.concatenate([batch.history_items.ravel(), batch.target_items, batch.head_items])
+        )
         table = torch.from_numpy(touched)
         history_rows = torch.from_numpy(np.searchsorted(touched, batch.history_items))
     vectors, bias = model.items(table)
@@ -165,9 +168,15 @@ def _step_loss(
     )
     total = config.retrieval_weight * loss
     if config.rating_weight > 0:
-        predicted = model.head(users[target_rows], cand_vectors[torch.from_numpy(target_cols)])
+        at_head = batch.head_items if config.negatives == "full" else (
+            np.searchsorted(touched, batch.head_items)
+        )  # fmt: skip
+        predicted = model.head(
+            users[torch.from_numpy(batch.head_rows)], vectors[torch.from_numpy(at_head)]
+        )
+        disliked = torch.from_numpy(batch.head_dislike) if model.scale.dislike is not None else None
         total = total + config.rating_weight * rating_loss(
-            predicted, torch.from_numpy(batch.target_ratings)
+            predicted, torch.from_numpy(batch.head_ratings), disliked
         )
     return total
 
@@ -236,6 +245,8 @@ def _train(
         data, user_share=config.val_users, fraction=config.val_fraction, seed=config.seed
     )
     fit = data.select(~held)
+    if not fit.positive.any():
+        raise DataError(f"{data.name}: no positive ratings to train on")
     table = UserRows.of(fit)
     relevant = [set(data.items[held & (data.users == u)].tolist()) for u in val_users]
     model = TwoTower(
@@ -259,8 +270,8 @@ def _train(
         [g for g in groups if g["params"]], lr=config.lr, weight_decay=config.weight_decay
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, _cosine(config.max_steps))
-    best, best_step, best_state, stale = -1.0, 0, copy.deepcopy(model.state_dict()), 0
-    last = -1.0
+    best, best_step, stale = -np.inf, 0, 0
+    best_state, best_seen = copy.deepcopy(model.state_dict()), np.zeros(data.n_items, np.bool_)
     curve: list[dict[str, float]] = []
     order: Ints = np.zeros(0, np.int64)
     step, loss_value = 0, float("nan")
@@ -291,10 +302,11 @@ def _train(
             loss_value = loss.item()
         val = None
         if step % config.eval_every == 0 or step == config.max_steps:
-            val = last = _validate(model, table, val_users, relevant, config.k)
+            val = _validate(model, table, val_users, relevant, config.k)
             curve.append({"step": float(step), "loss": loss_value, "val_ndcg": val})
-            if val > best:
-                best, best_step, best_state, stale = val, step, copy.deepcopy(model.state_dict()), 0
+            if val > best + config.min_delta:
+                best, best_step, stale = val, step, 0
+                best_state, best_seen = copy.deepcopy(model.state_dict()), in_history.copy()
             else:
                 stale += 1
             if checkpoint_dir is not None:
@@ -303,16 +315,10 @@ def _train(
             progress(TrainProgress(step, config.max_steps, loss_value, val, max(best, 0.0)))
         if stale >= config.patience:
             break
-    if last >= best - config.min_delta:
-        # As good within the noise of the validation slice, and trained longer: keep it.
-        best, best_step = max(best, last), step
-    else:
-        model.load_state_dict(best_state)
-    model.eval()
-    model.item_tower.set_new_item_bias()
-    model.user_tower.forget_history_ids(torch.from_numpy(~in_history))
+    model.load_state_dict(best_state)
+    _finish(model, best_seen)
     metrics = {
-        f"val_ndcg_at_{config.k}": best,
+        f"val_ndcg_at_{config.k}": _validate(model, table, val_users, relevant, config.k),
         "best_step": float(best_step),
         "steps": float(step),
         "val_users": float(len(val_users)),
@@ -320,6 +326,15 @@ def _train(
         "train_seconds": time.perf_counter() - started,
     }
     return TrainResult(model, metrics, curve)
+
+
+def _finish(model: TwoTower, in_history: npt.NDArray[np.bool_]) -> None:
+    """The restored state made ready to serve: eval mode, the median offset for new items, and
+    no history embedding for the items no step's history had held by then (theirs are still
+    the random start; ``in_history`` is bool ``[n_items]``, as of the restored step)."""
+    model.eval()
+    model.item_tower.set_new_item_bias()
+    model.user_tower.forget_history_ids(torch.from_numpy(~in_history))
 
 
 def _checkpoint(folder: Path, model: TwoTower, step: int, val: float, is_best: bool) -> None:

@@ -16,6 +16,8 @@ from tastemaker.store.items import upsert_items
 
 COLOURS = ("Red", "Blue", "Green")
 TYPES = ("Tshirts", "Jeans", "Casual Shoes")
+#: The key :func:`plant_tastes` rates under.
+PLANTED = RatingKey(template_version="t1", model="planted", strategy="logprobs")
 
 
 def fill_store(store: Store, n_items: int = 36, n_personas: int = 12, seed: int = 0) -> None:
@@ -71,7 +73,7 @@ def plant_tastes(
         for j in range(n_personas)
     ]
     save_personas(store, personas)
-    key = RatingKey(template_version="t1", model="planted", strategy="logprobs")
+    key = PLANTED
     for j, persona in enumerate(personas):
         own = groups[j % len(groups)]
         other = [i for g, group in enumerate(groups) if g != j % len(groups) for i in group]
@@ -81,10 +83,26 @@ def plant_tastes(
             *((str(i), int(rng.integers(8, 11))) for i in loved),
             *((str(i), int(rng.choice([-1, 2, 3]))) for i in hated),
         ]:
-            outcome = RatingOutcome(answer, float(answer))
+            outcome = RatingOutcome(answer, None if answer == -1 else float(answer))
             insert_rating(
                 store, RatingRecord(persona.id, item_id, key, "test", 0.0, 0, outcome), None
             )
     store.conn.execute("UPDATE ratings SET calibrated = answer")
     store.conn.commit()
     return [p.id for p in personas]
+
+
+def rate_again(store: Store, key: RatingKey, limit: int) -> int:
+    """The first ``limit`` planted ratings once more under ``key`` (another LLM, strategy or
+    template), calibrated as given; returns how many were added."""
+    rows = store.conn.execute(
+        "SELECT persona_id, item_id, answer FROM ratings WHERE template_version = ? "
+        "AND model = ? AND strategy = ? ORDER BY persona_id, item_id LIMIT ?",
+        (PLANTED.template_version, PLANTED.model, PLANTED.strategy, limit),
+    ).fetchall()
+    for persona_id, item_id, answer in rows:
+        outcome = RatingOutcome(int(answer), None if answer == -1 else float(answer))
+        insert_rating(store, RatingRecord(persona_id, item_id, key, "test", 0.0, 0, outcome), None)
+    store.conn.execute("UPDATE ratings SET calibrated = answer WHERE calibrated IS NULL")
+    store.conn.commit()
+    return len(rows)

@@ -14,7 +14,13 @@ from tastemaker.embed.clip import ClipComponents, ClipTextEncoder
 from tastemaker.errors import DataError, EncoderError, NotFoundError
 from tastemaker.model.batches import UserRows
 from tastemaker.model.data import TrainingData
-from tastemaker.model.export import ServingModel, export_model, latest_version, load_model
+from tastemaker.model.export import (
+    FORMAT,
+    ServingModel,
+    export_model,
+    latest_version,
+    load_model,
+)
 from tastemaker.model.foldin import fold_in_items, user_vector
 from tastemaker.model.text_prefix import tuned_encoder
 from tastemaker.model.towers import ItemInputs
@@ -39,7 +45,7 @@ def test_export_writes_a_complete_versioned_folder(trained: TrainResult, tmp_pat
     folder = export_model(trained.model, tmp_path, metrics=trained.metrics, version="v1")
     assert folder == tmp_path / "v1"
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["format"] == 1
+    assert manifest["format"] == FORMAT
     assert manifest["dim"] == MODEL.dim
     for name in manifest["files"]:
         assert (folder / name).is_file(), name

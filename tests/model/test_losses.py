@@ -6,7 +6,9 @@ import math
 
 import pytest
 import torch
+from torch.nn import functional
 
+from tastemaker.model.head import HeadOutput
 from tastemaker.model.losses import rating_loss, retrieval_loss
 from tastemaker.model.towers import scores
 
@@ -115,5 +117,23 @@ def test_a_lower_temperature_sharpens_a_correct_ranking() -> None:
 
 
 def test_rating_loss_is_mse_and_zero_when_empty() -> None:
-    assert float(rating_loss(torch.tensor([0.5, 1.0]), torch.tensor([0.0, 1.0]))) == 0.125
-    assert float(rating_loss(torch.zeros(0), torch.zeros(0))) == 0.0
+    out = HeadOutput(torch.tensor([0.5, 1.0]), torch.zeros(2))
+    assert float(rating_loss(out, torch.tensor([0.0, 1.0]))) == 0.125
+    assert float(rating_loss(HeadOutput(torch.zeros(0), torch.zeros(0)), torch.zeros(0))) == 0.0
+
+
+def test_a_dislike_is_no_rating_to_regress_but_its_own_outcome() -> None:
+    # Row 1 is a dislike: its target (here -0.2, a -1 on a 1..10 scale normalised) must not
+    # pull the regression; it trains the dislike logit instead, with row 0 as a non-dislike.
+    rating = torch.tensor([0.5, 0.9], requires_grad=True)
+    logit = torch.tensor([-2.0, 1.0], requires_grad=True)
+    target = torch.tensor([0.5, -0.2])
+    disliked = torch.tensor([False, True])
+    loss = rating_loss(HeadOutput(rating, logit), target, disliked)
+    expected = functional.binary_cross_entropy_with_logits(logit, disliked.float())
+    assert loss.item() == pytest.approx(expected.item())  # the MSE of row 0 is 0
+    loss.backward()  # type: ignore[no-untyped-call]
+    assert rating.grad is not None
+    assert rating.grad.abs().sum() == 0.0  # the dislike's "rating" gets no gradient
+    assert logit.grad is not None
+    assert logit.grad[1] < 0 < logit.grad[0]  # pushed towards dislike / no dislike

@@ -17,7 +17,7 @@ from tastemaker.model.batches import UserRows, sample_batch, validation_split
 from tastemaker.model.config import TrainConfig
 from tastemaker.model.data import TrainingData, from_dataset
 from tastemaker.model.text_prefix import PrefixCache
-from tastemaker.model.train import TrainProgress, TrainResult, score_users, train
+from tastemaker.model.train import TrainProgress, TrainResult, _validate, score_users, train
 from tests.model.clip_helpers import TUNED, TUNED_TRAIN, clip_data
 from tests.model.helpers import COLOURS, MODEL, TRAIN, fake_text, tiny_data, tiny_dataset
 
@@ -86,25 +86,80 @@ def test_training_learns_the_planted_tastes() -> None:
     assert (own > other).mean() > 0.9
 
 
-def test_early_stopping_stops_and_restores_the_best_state(monkeypatch: pytest.MonkeyPatch) -> None:
+def _validation_of(result: TrainResult, data: TrainingData, config: TrainConfig) -> float:
+    """The validation NDCG@k of the state ``result`` returned, computed afresh."""
+    held, users = validation_split(
+        data, user_share=config.val_users, fraction=config.val_fraction, seed=config.seed
+    )
+    relevant = [set(data.items[held & (data.users == u)].tolist()) for u in users]
+    return _validate(result.model, UserRows.of(data.select(~held)), users, relevant, config.k)
+
+
+#: Validation peaks at step 16 (0.664) and ends at 0.630 (step 40) on the tiny set.
+PEAKS_EARLY = TRAIN.model_copy(
+    update={"max_steps": 40, "eval_every": 4, "patience": 100, "lr": 0.05}
+)
+
+
+@pytest.mark.parametrize("min_delta", [0.0, 0.05])
+def test_the_metrics_are_those_of_the_state_returned(tmp_path: Path, min_delta: float) -> None:
+    data, config = tiny_data(), PEAKS_EARLY.model_copy(update={"min_delta": min_delta})
+    result = train(data, MODEL, config, checkpoint_dir=tmp_path)
+    curve = [c["val_ndcg"] for c in result.curve]
+    assert max(curve) > curve[-1] + 0.01  # validation peaked early: a real choice to make
+    returned = _validation_of(result, data, config)
+    assert result.metrics["val_ndcg_at_10"] == pytest.approx(returned, abs=1e-9)
+    # The state returned is the best one: its weights are those best.pt holds.
+    best = torch.load(tmp_path / "best.pt", weights_only=True)
+    assert best["step"] == result.metrics["best_step"] < result.metrics["steps"]
+    for name in ("item_tower.ids.weight", "head.trunk.0.weight"):
+        assert torch.equal(result.model.state_dict()[name], best["state_dict"][name])
+
+
+def test_without_min_delta_the_best_validation_state_is_returned() -> None:
+    data, config = tiny_data(), PEAKS_EARLY.model_copy(update={"min_delta": 0.0})
+    result = train(data, MODEL, config)
+    steps = [c["step"] for c in result.curve]
+    curve = [c["val_ndcg"] for c in result.curve]
+    assert result.metrics["best_step"] == steps[int(np.argmax(curve))]
+
+
+def test_early_stopping_stops_after_patience_validations_without_gain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     module = sys.modules["tastemaker.model.train"]  # the package exports a function `train`
-    values = iter([0.5, 0.9, 0.4, 0.3, 0.2, 0.1])
-    monkeypatch.setattr(module, "_validate", lambda *a, **k: next(values))
+    real = module._validate
+    values = iter([0.5, 0.9, 0.4, 0.3])
+    calls: list[float] = []
+
+    def scripted(*args: object, **kwargs: object) -> float:
+        value = next(values, None)  # the scripted curve, then the real final evaluation
+        if value is None:
+            return float(real(*args, **kwargs))
+        calls.append(value)
+        return value
+
+    monkeypatch.setattr(module, "_validate", scripted)
     config = TRAIN.model_copy(update={"max_steps": 100, "eval_every": 2, "patience": 2})
     result = train(tiny_data(), MODEL, config)
+    assert calls == [0.5, 0.9, 0.4, 0.3]
     assert result.metrics["best_step"] == 4
     assert result.metrics["steps"] == 8  # two validations without gain after the best
-    assert result.metrics["val_ndcg_at_10"] == 0.9
 
 
-def test_the_last_state_is_kept_when_within_min_delta(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_gain_below_min_delta_is_no_gain(monkeypatch: pytest.MonkeyPatch) -> None:
     module = sys.modules["tastemaker.model.train"]
-    values = iter([0.5, 0.6, 0.596])
-    monkeypatch.setattr(module, "_validate", lambda *a, **k: next(values))
+    real = module._validate
+    values = iter([0.5, 0.6, 0.604])
+
+    def scripted(*args: object, **kwargs: object) -> float:
+        value = next(values, None)
+        return float(real(*args, **kwargs)) if value is None else value
+
+    monkeypatch.setattr(module, "_validate", scripted)
     config = TRAIN.model_copy(update={"max_steps": 6, "eval_every": 2, "min_delta": 0.005})
     result = train(tiny_data(), MODEL, config)
-    assert result.metrics["best_step"] == 6
-    assert result.metrics["val_ndcg_at_10"] == 0.6
+    assert result.metrics["best_step"] == 4  # 0.604 is within min_delta of 0.6: step 4 stays
 
 
 def test_checkpoints_are_written(tmp_path: Path) -> None:
