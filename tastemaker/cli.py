@@ -22,6 +22,7 @@ from tastemaker.commands import (
     personas,
     ratings,
     ratings_analysis,
+    ratings_fidelity,
     serve,
     train,
 )
@@ -44,7 +45,7 @@ app.command("evaluate")(evaluate.evaluate_command)
 app.command("serve")(serve.serve_command)
 app.command("train")(train.train_command)
 app.add_typer(ratings.app, name="ratings")
-_ = ratings_analysis  # registers report, calibrate and compare on the ratings group
+_ = ratings_analysis, ratings_fidelity  # register report, calibrate, compare and fidelity
 
 
 @app.callback()

@@ -149,7 +149,7 @@ def generate(
             persona_list, item_list, per_persona=per_persona, category=category, seed=seed
         )
         rows: list[dict[str, object]] = []
-        summary = _run(config, pairs, rater, loaded, fmt, key, seed, no_cache,
+        summary = rate_pairs(config, pairs, rater, loaded, fmt, key, seed, no_cache,
                        partial(_append_row, rows), set())  # fmt: skip
         written = write_parquet(rows, out_path)
         out.print(f"wrote {written} ratings to {out_path}", highlight=False)
@@ -181,7 +181,7 @@ def generate(
             insert_rating(opened, record, run_id)
 
         try:
-            summary = _run(config, pairs, rater, loaded, fmt, key, seed, no_cache, sink, skip)
+            summary = rate_pairs(config, pairs, rater, loaded, fmt, key, seed, no_cache, sink, skip)
         except BaseException:
             finish_run(opened, run_id, {}, ok=False)
             raise
@@ -189,7 +189,7 @@ def generate(
     _print_summary(summary)
 
 
-def _run(
+def rate_pairs(
     config: LLMConfig,
     pairs: Sequence[tuple[PersonaView, ItemView]],
     rater: Strategy,
@@ -201,7 +201,8 @@ def _run(
     sink: Callable[[RatingRecord], None],
     skip: set[tuple[str, str, str]],
 ) -> RunSummary:
-    """Connect (starting the embedded server if needed) and rate ``pairs`` with a progress bar."""
+    """Connect (starting the embedded server if needed) and rate ``pairs`` with a progress bar;
+    the summary carries the run's LLM ledger. Shared by every command that rates."""
     server = _server_label(config)
     _, planned = plan_ratings(
         pairs, strategy=rater, template=template, fmt=fmt, key=key, server=server, seed=seed
@@ -229,8 +230,8 @@ def _run(
                     skip=skip,
                     progress=lambda _: bar.advance(task),
                 )
-            ledger = llm.ledger.summary()
-        err.print(f"ledger: {json.dumps(ledger, default=str)}", highlight=False)
+            summary.ledger = llm.ledger.summary()
+        err.print(f"ledger: {json.dumps(summary.ledger, default=str)}", highlight=False)
         return summary
 
     return asyncio.run(main())
@@ -291,7 +292,7 @@ def sweep(
         rater = make_strategy(strategy, temperature=value, n=n)
         key = RatingKey(loaded.version, config.model, rater.name)
         rows: list[dict[str, object]] = []
-        _run(config, pairs, rater, loaded, "model", key, seed, False,
+        rate_pairs(config, pairs, rater, loaded, "model", key, seed, False,
              partial(_append_row, rows), set())  # fmt: skip
         write_parquet(rows, folder / f"{strategy}-t{value:g}.parquet")
         d = diagnose(pd.DataFrame(rows))

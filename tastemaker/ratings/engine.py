@@ -50,6 +50,8 @@ class RunSummary:
     calls: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    #: The LLM client's ledger for the run (calls, tokens, seconds), when the caller keeps it.
+    ledger: dict[str, object] = field(default_factory=dict)
 
     @property
     def ratings_per_second(self) -> float:

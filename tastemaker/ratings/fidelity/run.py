@@ -90,10 +90,18 @@ def prepare(store: Store, options: FidelityOptions) -> Prepared:
 
 
 def twin_scores(
-    store: Store, prepared: Prepared, *, model: str, strategy: str, template_version: str
+    store: Store,
+    prepared: Prepared,
+    *,
+    model: str,
+    strategy: str,
+    template_version: str,
+    request_set: str | None = None,
 ) -> Scores:
-    """The stored ratings of the run's twins by ``model``/``strategy``/template, as scores."""
-    frame = load_ratings(store, model=model, strategy=strategy, template_version=template_version)
+    """The stored ratings of the run's twins by ``model``/``strategy``/template (of one
+    ``request_set`` when given), as scores."""
+    frame = load_ratings(store, model=model, strategy=strategy,
+                         template_version=template_version, request_set=request_set)  # fmt: skip
     user_of = {t.persona.id: u for u, t in prepared.twins.items()}
     frame = frame[frame["persona_id"].isin(user_of.keys()) & frame["answer"].notna()]
     value = frame["expected_rating"].fillna(frame["answer"].astype("Float64")).astype(float)
