@@ -8,6 +8,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import typer
 
@@ -17,6 +19,7 @@ from tastemaker.errors import ConfigError, DataError
 from tastemaker.ratings.diagnostics import Diagnostics, diagnose
 from tastemaker.ratings.records import load_ratings, save_calibrated
 from tastemaker.store.db import Store
+from tastemaker.store.real import dataset_summary, load_interactions
 
 __all__ = ["select_ratings"]
 
@@ -134,7 +137,11 @@ def _print_diagnostics(label: str, d: Diagnostics) -> None:
 @friendly
 def calibrate_command(
     target: Annotated[
-        str, typer.Option(help="'uniform' or a JSON file mapping answers to weights.")
+        str,
+        typer.Option(
+            help="'uniform', 'real' (the store's real explicit ratings), 'real:DATASET', or a "
+            "JSON file mapping answers to weights."
+        ),
     ] = "uniform",
     model: ModelOpt = None,
     strategy: StrategyOpt = None,
@@ -144,9 +151,9 @@ def calibrate_command(
     """Map ratings onto the target by quantiles, per (template, model, strategy) group."""
     from tastemaker.ratings.calibrate import calibrate, load_target  # scipy is slow to import
 
-    wanted = load_target(target)
     reports = {}
     with store() as opened:
+        wanted = _real_target(opened, target) if _is_real(target) else load_target(target)
         frame = select_ratings(opened, model, strategy, template_version, request_set)
         for group, part in frame.groupby(["template_version", "model", "strategy"]):
             calibrated, result = calibrate(part, wanted)
@@ -167,6 +174,30 @@ def calibrate_command(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"target": target, "groups": reports}, indent=2))
     out.print(f"report: {path}", highlight=False)
+
+
+def _is_real(target: str) -> bool:
+    return target == "real" or target.startswith("real:")
+
+
+def _real_target(opened: Store, target: str) -> npt.NDArray[np.float64]:
+    """The distribution of the store's real explicit ratings (one imported dataset after
+    ``real:``, else every dataset and the app's likes and dislikes), on the model's scale."""
+    from tastemaker.ratings.calibrate import target_from_ratings
+
+    dataset = target.partition(":")[2] or None
+    frame = load_interactions(opened, None if dataset is None else [dataset])
+    ratings = frame.loc[frame["kind"] == "rating", "rating"].dropna()
+    if ratings.empty:
+        held = "; ".join(
+            f"{d['dataset']}: {d['kinds'] or 'no interactions'}" for d in dataset_summary(opened)
+        )
+        raise DataError(
+            f"--target {target}: no real explicit ratings in the store "
+            f"(it holds {held or 'no imported datasets'}); import some with "
+            "`tastemaker interactions import --scale ...`"
+        )
+    return target_from_ratings(ratings.to_numpy(dtype=float))
 
 
 @app.command("compare")

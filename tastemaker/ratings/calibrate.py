@@ -13,8 +13,9 @@ calibrated histogram matches the target up to rounding and up to ties (a tie is 
 :class:`Calibrator` is the map fitted on one set of ratings (a training side) and applied to
 any other (its test side) without refitting, so held-out ratings cannot shape the training
 targets; :func:`calibrate` fits and applies on the same ratings. The target is an [11]
-vector: ``uniform``, a JSON file (:func:`load_target`), or any distribution, e.g. that of a
-training side's real ratings.
+vector: ``uniform``, a JSON file (:func:`load_target`), or the distribution of real ratings
+(:func:`target_from_ratings`; ``ratings calibrate --target real``), so synthetic shoppers spread
+their ratings as the real shoppers of the store do.
 """
 
 from __future__ import annotations
@@ -33,7 +34,14 @@ from tastemaker.errors import ConfigError
 from tastemaker.ratings.ordering import order_keys, ranks_of
 from tastemaker.ratings.scale import ANSWERS
 
-__all__ = ["CalibrationReport", "Calibrator", "calibrate", "distribution_summary", "load_target"]
+__all__ = [
+    "CalibrationReport",
+    "Calibrator",
+    "calibrate",
+    "distribution_summary",
+    "load_target",
+    "target_from_ratings",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -63,6 +71,29 @@ def load_target(spec: str) -> FloatArray:
         raise ConfigError(f"{path}: weights must be non-negative and not all zero")
     normalised: FloatArray = weights / weights.sum()
     return normalised
+
+
+def target_from_ratings(ratings: npt.ArrayLike) -> FloatArray:
+    """The [11] target (ANSWERS order) of ratings already on the model's scale (−1, or 1..10
+    as real feedback maps by :mod:`tastemaker.datasets.scales`).
+
+    A mapped value between two answers counts for the nearest one, halves rounding up (a
+    1–5 star scale maps to 1, 3.25, 5.5, 7.75, 10 and lands on 1, 3, 6, 8, 10): the target
+    keeps the real shoppers' shares, on the answers the rater can give. An empty input or a
+    value off the model's scale is a ConfigError, never a silent uniform.
+    """
+    values = np.asarray(ratings, dtype=np.float64).ravel()
+    if values.size == 0:
+        raise ConfigError("--target real: no real explicit ratings to take the distribution from")
+    dislike = values == -1.0
+    liking = values[~dislike]
+    if not np.isfinite(liking).all() or (liking < 1.0).any() or (liking > 10.0).any():
+        bad = liking[~(np.isfinite(liking) & (liking >= 1.0) & (liking <= 10.0))][0]
+        raise ConfigError(f"--target real: rating {bad:g} is not on the model's scale (-1, 1..10)")
+    answers = np.concatenate([np.full(int(dislike.sum()), -1), np.floor(liking + 0.5)])
+    counts = np.array([(answers == a).sum() for a in ANSWERS], dtype=np.float64)
+    target: FloatArray = counts / counts.sum()
+    return target
 
 
 def _histogram(answers: npt.ArrayLike) -> FloatArray:

@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tastemaker.errors import ConfigError
-from tastemaker.ratings.calibrate import Calibrator, calibrate, distribution_summary, load_target
+from tastemaker.ratings.calibrate import (
+    Calibrator,
+    calibrate,
+    distribution_summary,
+    load_target,
+    target_from_ratings,
+)
 from tastemaker.ratings.ordering import ranks
 from tastemaker.ratings.scale import ANSWER_COLUMNS, ANSWERS
 
@@ -191,3 +197,18 @@ def test_a_calibrator_fitted_on_one_side_maps_the_other_monotonically() -> None:
     # failures stay null
     failed = test.assign(answer=pd.array([None] * len(test), dtype="Int64"))
     assert fitted.apply(failed).isna().all()
+
+
+def test_target_from_real_ratings_rounds_onto_the_answers() -> None:
+    # 1-5 stars map to 1, 3.25, 5.5, 7.75, 10; a thumbs-down is -1 (datasets.scales)
+    target = target_from_ratings([-1.0, 1.0, 3.25, 5.5, 7.75, 10.0, 10.0])
+    counts = dict(zip(ANSWERS, np.round(target * 7).astype(int), strict=True))
+    assert counts == {-1: 1, 1: 1, 2: 0, 3: 1, 4: 0, 5: 0, 6: 1, 7: 0, 8: 1, 9: 0, 10: 2}
+
+
+@pytest.mark.parametrize(("values", "message"), [([], "no real explicit"), ([0.5], "0.5")])
+def test_target_from_real_ratings_refuses_nothing_and_off_scale(
+    values: list[float], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        target_from_ratings(values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 
 from tastemaker.ratings.records import PARQUET_SCHEMA
-from tastemaker.ratings.scale import ANSWER_COLUMNS
+from tastemaker.ratings.scale import ANSWER_COLUMNS, ANSWERS
 
 MODEL = "smollm2-135m-instruct"
 
@@ -149,6 +150,31 @@ def test_report_calibrate_and_compare(tmp_path: Path, sample_catalog: Path) -> N
     assert compared.returncode == 0, compared.stderr
     assert "150 shared pairs" in compared.stdout
     assert (tmp_path / "reports" / "compare" / "compare.png").is_file()
+
+
+def test_calibrate_to_the_real_shoppers_distribution(tmp_path: Path, sample_catalog: Path) -> None:
+    _store_with_ratings(tmp_path, sample_catalog)
+    nothing_real = _cli(tmp_path, "ratings", "calibrate", "--target", "real")
+    assert nothing_real.returncode == 2
+    assert "no real explicit ratings" in nothing_real.stderr
+    assert "Traceback" not in nothing_real.stderr
+    stars = tmp_path / "stars.csv"  # 5, 1, 4, 4 stars: 10, 1, 7.75, 7.75 on the model's scale
+    stars.write_text("user,item,rating\nc1,90001,5\nc1,90002,1\nc2,90001,4\nc3,90003,4\n")
+    imported = _cli(tmp_path, "interactions", "import", str(stars), "--scale", "1-5",
+                    "--dataset", "shop")  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    result = _cli(tmp_path, "ratings", "calibrate", "--target", "real:shop",
+                  "--strategy", "logprobs")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    group = json.loads((tmp_path / "reports" / "calibration.json").read_text())["groups"]
+    target = dict(zip(ANSWERS, group["t/m/logprobs"]["target"], strict=True))
+    assert {a: w for a, w in target.items() if w} == {1: 0.25, 8: 0.5, 10: 0.25}
+    with sqlite3.connect(tmp_path / "tastemaker.sqlite") as conn:
+        calibrated = pd.read_sql_query(
+            "SELECT calibrated FROM ratings WHERE strategy = 'logprobs'", conn
+        )["calibrated"]
+    shares = calibrated.value_counts(normalize=True).to_dict()
+    assert shares == pytest.approx({1: 0.25, 8: 0.5, 10: 0.25}, abs=0.01)
 
 
 @pytest.mark.llm
