@@ -89,3 +89,11 @@ def test_errors_are_one_clear_line(tmp_path: Path, args: list[str], message: str
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_help_keeps_bracketed_text(tmp_path: Path) -> None:
+    # rich reads "[columns]" as markup and drops it unless escaped; the help must keep it
+    mapping = _run(tmp_path, "users", "import", "--help")
+    assert "[columns]" in mapping.stdout
+    assert "[values.F]" in mapping.stdout
+    assert "[env TASTEMAKER_HOST]" in _run(tmp_path, "serve", "--help").stdout

@@ -27,7 +27,7 @@ def movielens_command(
         Path | None,
         typer.Option(
             "--out",
-            help="Write ratings/users/items Parquet here [default: DATA_DIR/datasets/<layout>].",
+            help="Write ratings/users/items Parquet here \\[default: DATA_DIR/datasets/<layout>].",
         ),
     ] = None,
     into_store: Annotated[

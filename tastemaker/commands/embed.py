@@ -24,7 +24,7 @@ def items_command(
     encoder: Annotated[
         str | None,
         typer.Option(
-            help="'minilm' (default) or 'clip:<folder-or-cached-name>' [env TASTEMAKER_ENCODER]."
+            help="'minilm' (default) or 'clip:<folder-or-cached-name>' \\[env TASTEMAKER_ENCODER]."
         ),
     ] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Texts per encoder call.")] = None,

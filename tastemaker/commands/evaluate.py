@@ -67,7 +67,7 @@ def evaluate_command(
     ] = True,
     out_path: Annotated[
         Path | None,
-        typer.Option("--out", help="JSON report [default: DATA_DIR/evaluate/<name>.json]."),
+        typer.Option("--out", help="JSON report \\[default: DATA_DIR/evaluate/<name>.json]."),
     ] = None,
 ) -> None:
     """Side-by-side evaluation on one split: Recall/Precision/NDCG/MAP/HitRate@k, coverage,

@@ -35,7 +35,8 @@ ValueMaps = Annotated[
     typer.Option("--value-map", help="field:source=target, repeatable (e.g. gender:F=woman)."),
 ]
 MappingFile = Annotated[
-    Path | None, typer.Option("--mapping", help="A TOML file with [columns] and [values.F].")
+    Path | None,
+    typer.Option("--mapping", help="A TOML file with \\[columns] and \\[values.F] tables."),
 ]
 Dataset = Annotated[
     str, typer.Option(help="Name the rows are stored under (twins and training pick by it).")

@@ -25,7 +25,7 @@ ApiKeyEnv = Annotated[
 ]
 Concurrency = Annotated[
     int | None,
-    typer.Option(min=1, help="Requests in flight [default: 1 embedded, 8 with --llm]."),
+    typer.Option(min=1, help="Requests in flight \\[default: 1 embedded, 8 with --llm]."),
 ]
 Timeout = Annotated[float, typer.Option("--timeout", help="Per-request timeout, seconds.")]
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Bypass the response cache.")]

@@ -17,7 +17,7 @@ WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 
 @friendly
 def serve_command(
-    host: Annotated[str | None, typer.Option(help="Address [env TASTEMAKER_HOST].")] = None,
+    host: Annotated[str | None, typer.Option(help="Address \\[env TASTEMAKER_HOST].")] = None,
     port: Annotated[int | None, typer.Option(help="Port, 0 for any free one.")] = None,
     model_version: Annotated[
         str | None, typer.Option(help="Model version to serve (default: newest).")
