@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from tastemaker.config import RunConfig, load_config
 from tastemaker.errors import ConfigError
@@ -108,7 +108,19 @@ def load_mapping(
     """
     base = load_config(path, cls) if path is not None else cls()
     settings: Mapping[str, object] = {k: v for k, v in overrides.items() if v is not None}
-    merged = cls.model_validate(
-        {**base.model_dump(), **settings, "columns": {**base.columns, **parse_column_map(columns)}}
-    )
-    return merged.with_values(parse_value_maps(values))
+    try:
+        merged = cls.model_validate(
+            {
+                **base.model_dump(),
+                **settings,
+                "columns": {**base.columns, **parse_column_map(columns)},
+            }
+        )
+        return merged.with_values(parse_value_maps(values))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"--{'.'.join(str(p) for p in e['loc']).replace('_', '-')}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise ConfigError(problems) from exc

@@ -50,7 +50,10 @@ state = State()
 
 
 def friendly(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn a tastemaker error into one red line on stderr and exit code 2."""
+    """Turn a tastemaker error into one red line on stderr and exit code 2.
+
+    A file-system error (``OSError``: a path the user named that cannot be read or written,
+    such as ``--out`` under a file) is reported the same way, naming the path."""
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -58,6 +61,10 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except TastemakerError as exc:
             err.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(code=2) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename is not None else ""
+            err.print(f"[red]error:[/red] {where}{exc.strerror or exc}", highlight=False)
             raise typer.Exit(code=2) from None
 
     return wrapper

@@ -76,7 +76,10 @@ def _load_side(opened: Store, spec: str) -> pd.DataFrame:
         path = Path(spec)
         if not path.is_file():
             raise DataError(f"{path}: no such file")
-        return pd.read_parquet(path)
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several unrelated types for bad files
+            raise DataError(f"{path}: not a readable Parquet file: {exc}") from exc
     s = _parse_selector(spec)
     return select_ratings(
         opened, s.get("model"), s.get("strategy"), s.get("template"), s.get("request")

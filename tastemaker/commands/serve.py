@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from tastemaker.commands.common import friendly, out, state
+from tastemaker.errors import ConfigError
 
 __all__ = ["serve_command"]
 
@@ -28,7 +30,7 @@ def serve_command(
 
     from tastemaker.service.app import create_app
     from tastemaker.service.runtime import load_runtime
-    from tastemaker.settings import get_settings
+    from tastemaker.settings import Settings, get_settings
 
     base = get_settings()
     updates: dict[str, object] = {"data_dir": state.data_dir}
@@ -38,7 +40,11 @@ def serve_command(
         updates["port"] = port
     if model_version is not None:
         updates["model_version"] = model_version
-    settings = base.model_copy(update=updates)
+    try:  # validated, so --port 70000 is refused here rather than by bind()
+        settings = Settings.model_validate({**base.model_dump(), **updates})
+    except ValidationError as exc:
+        problems = "; ".join(f"--{e['loc'][0]}: {e['msg']}".replace("_", "-") for e in exc.errors())
+        raise ConfigError(problems) from exc
     app = create_app(settings, runtime_loader=load_runtime, web_dir=WEB_DIST)
     # Bind first, so that the printed URL names the real port (with --port 0, the free one
     # the system chose) and is only printed once something listens there.

@@ -47,7 +47,10 @@ class Store:
 
 def open_store(path: Path) -> Store:
     """Open (creating if needed) and migrate the store at ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"{path.parent}: cannot hold the store: {exc.strerror or exc}") from exc
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
