@@ -22,8 +22,8 @@ import statistics
 import tempfile
 import time
 import tomllib
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -323,15 +323,17 @@ def quality(
         for suffix, variant, _ in variants:
             sims = embedding_scores(variant, use_profile=bool(suffix))
             scored["embed" + suffix] = sims
-            out["embed" + suffix] = {"pairwise_accuracy": round(pairwise_accuracy(variant, sims), 4),
-                                     "calls_per_rating": 0.0}  # fmt: skip
+            accuracy = round(pairwise_accuracy(variant, sims), 4)
+            out["embed" + suffix] = {"pairwise_accuracy": accuracy, "calls_per_rating": 0.0}
             print(f"{'embed' + suffix:>22}: " + json.dumps(out["embed" + suffix]), flush=True)
             for name in names:
                 if name + suffix in scored:
                     mix = ensemble(variant, [scored[name + suffix], sims])
                     key = f"{name}{suffix}+embed"
-                    out[key] = {**out[name + suffix],
-                                "pairwise_accuracy": round(pairwise_accuracy(variant, mix), 4)}
+                    out[key] = {
+                        **out[name + suffix],
+                        "pairwise_accuracy": round(pairwise_accuracy(variant, mix), 4),
+                    }
                     print(f"{key:>22}: " + json.dumps(out[key]), flush=True)  # fmt: skip
     return out
 
@@ -350,7 +352,7 @@ def main() -> None:
                         help="also score by MiniLM bio/profile-item similarity, alone and "
                         "in an ensemble with each strategy")  # fmt: skip
     parser.add_argument("--quality-only", action="store_true",
-                        help="accuracy and cost per rating only (no cache/overhead timings)")  # fmt: skip
+                        help="accuracy and cost per rating only (no cache timings)")  # fmt: skip
     parser.add_argument("--compare-template", default="original-v1",
                         help="also run logprobs with this template")  # fmt: skip
     parser.add_argument("--timing-personas", type=int, default=2,
@@ -365,8 +367,10 @@ def main() -> None:
     if args.quality_only:
         server = start(path, args.model)
         try:
-            results["strategies"] = quality(server, cases, args.strategies.split(","),
-                                            args.model, profile=args.profile, embed=args.embed)  # fmt: skip
+            names = args.strategies.split(",")
+            results["strategies"] = quality(
+                server, cases, names, args.model, profile=args.profile, embed=args.embed
+            )
         finally:
             server.stop()
         print(json.dumps(results))
