@@ -19,7 +19,7 @@ from tastemaker.errors import LLMOutputError
 if TYPE_CHECKING:
     from tastemaker.llm.client import LLMClient
 
-__all__ = ["PROFILE_PROMPT_VERSION", "distil_profile"]
+__all__ = ["PROFILE_PROMPT_VERSION", "distil_profile", "parse_profile"]
 
 PROFILE_PROMPT_VERSION = "profile-v1"
 
@@ -46,16 +46,21 @@ async def distil_profile(llm: LLMClient, name: str, gender: str, bio: str) -> st
         {"role": "user", "content": _USER.format(name=name, gender=gender, bio=bio.strip())},
     )
     completion = await llm.chat(messages, max_tokens=96, temperature=0.0, seed=0)
-    # Both lines may come on one line ("Wears: … Avoids: …") and greedy decoding can loop
-    # ("sunglasses, sunglasses, …"): split on the labels and keep each entry once.
-    text = " ".join(completion.text.split())
+    return parse_profile(completion.text, name)
+
+
+def parse_profile(text: str, name: str) -> str:
+    """The "Wears: …" and "Avoids: …" lines of a profile answer, or :class:`LLMOutputError`.
+
+    Both lines may come on one line ("Wears: … Avoids: …") and greedy decoding can loop
+    ("sunglasses, sunglasses, …"): the answer is split on the labels and each entry kept once
+    (eight at most per line).
+    """
     lines = []
-    for label, rest in _LINE.findall(text):
+    for label, rest in _LINE.findall(" ".join(text.split())):
         entries = [e.strip(" .") for e in rest.split(",") if e.strip(" .")]
         if entries:
             lines.append(f"{label.capitalize()}: {', '.join(list(dict.fromkeys(entries))[:8])}")
     if not lines:
-        raise LLMOutputError(
-            f"persona {name}: profile answer has no Wears/Avoids line: {completion.text!r}"
-        )
+        raise LLMOutputError(f"persona {name}: profile answer has no Wears/Avoids line: {text!r}")
     return "\n".join(lines[:2])
