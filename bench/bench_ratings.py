@@ -23,6 +23,7 @@ import tempfile
 import time
 import tomllib
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from tastemaker.catalog.text import item_text
 from tastemaker.llm import LLMClient, LLMConfig
 from tastemaker.llm.models import DEFAULT_MODEL, ensure_model
 from tastemaker.llm.server import EmbeddedServer
+from tastemaker.personas.profile import distil_profile
 from tastemaker.ratings.engine import run_ratings
 from tastemaker.ratings.prompts import DEFAULT_TEMPLATE, PersonaView, load_template
 from tastemaker.ratings.records import RatingKey, insert_rating
@@ -46,16 +48,21 @@ from tastemaker.ratings.strategies import (
 )
 from tastemaker.store import open_store
 
-CLEARCUT = Path(__file__).parent / "data" / "clearcut.toml"
+DATA = Path(__file__).parent / "data"
+SETS = {"clearcut": DATA / "clearcut.toml", "styleonly": DATA / "styleonly.toml"}
+ATTRIBUTES = ("age_band", "occupation", "aesthetic", "palette", "budget", "brands")
 Case = tuple[PersonaView, list[ItemView], list[ItemView]]
 
 
-def load_clearcut() -> list[Case]:
-    data = tomllib.loads(CLEARCUT.read_text())
+def load_set(name: str = "clearcut", split: str = "all") -> list[Case]:
+    """A clear-cut set's shoppers as (persona, fits, misfits); ``split`` keeps the personas
+    whose ``split`` field matches (dev/test in styleonly.toml), ``all`` keeps every one."""
+    data = tomllib.loads(SETS[name].read_text())
     cases = []
     for p in data["personas"]:
-        attributes = {k: p[k] for k in ("age_band", "occupation", "aesthetic", "palette",
-                                        "budget", "brands")}  # fmt: skip
+        if split != "all" and p.get("split") != split:
+            continue
+        attributes = {k: p[k] for k in ATTRIBUTES if k in p}
         persona = PersonaView(p["id"], p["name"], p["gender"], p["bio"], attributes)
 
         def views(rows: list[dict[str, str]], kind: str, pid: str = p["id"]) -> list[ItemView]:
@@ -65,7 +72,17 @@ def load_clearcut() -> list[Case]:
             ]
 
         cases.append((persona, views(p["fits"], "fit"), views(p["misfits"], "misfit")))
+    if not cases:
+        raise SystemExit(f"{SETS[name]}: no personas with split = {split!r}")
     return cases
+
+
+def load_clearcut() -> list[Case]:
+    return load_set("clearcut")
+
+
+def pair_count(cases: list[Case]) -> int:
+    return sum(len(fits) * len(misfits) for _, fits, misfits in cases)
 
 
 def strategies(names: Sequence[str]) -> dict[str, Strategy]:
@@ -92,14 +109,58 @@ def pairwise_accuracy(cases: list[Case], scores: dict[tuple[str, str], float | N
     return hits / total
 
 
+class Meter:
+    """Calls, prompt/completion tokens and seconds of the requests made through one client."""
+
+    def __init__(self, llm: LLMClient) -> None:
+        self.calls = self.prompt_tokens = self.completion_tokens = 0
+        for name in ("complete", "chat"):
+            original = getattr(llm, name)
+
+            async def metered(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                completion = await _original(*args, **kwargs)
+                self.calls += 1
+                self.prompt_tokens += completion.usage.prompt_tokens
+                self.completion_tokens += completion.usage.completion_tokens
+                return completion
+
+            setattr(llm, name, metered)
+
+    def snapshot(self) -> tuple[int, int, int]:
+        return self.calls, self.prompt_tokens, self.completion_tokens
+
+
+async def profiles_for(
+    server: EmbeddedServer, cases: list[Case], model: str
+) -> tuple[list[Case], dict[str, float]]:
+    """The cases with each persona's distilled profile in its attributes, and the profile
+    step's cost (one call per persona, counted once per persona as the issue asks)."""
+    config = LLMConfig(base_url=server.base_url, model=model, concurrency=1, timeout_s=300)
+    out: list[Case] = []
+    async with LLMClient(config) as llm:
+        meter = Meter(llm)
+        started = time.perf_counter()
+        for persona, fits, misfits in cases:
+            profile = await distil_profile(llm, persona.name, persona.gender, persona.bio)
+            attributes = {**persona.attributes, "profile": profile}
+            out.append((replace(persona, attributes=attributes), fits, misfits))
+            print(f"  profile {persona.id}: {profile!r}", flush=True)
+        seconds = time.perf_counter() - started
+    calls, prompt_tokens, completion_tokens = meter.snapshot()
+    return out, {"calls": calls, "prompt_tokens": prompt_tokens,
+                 "completion_tokens": completion_tokens, "seconds": round(seconds, 2)}  # fmt: skip
+
+
 async def rate_all(
     server: EmbeddedServer,
     cases: list[Case],
     strategy: Strategy,
     model: str,
     template_name: str = DEFAULT_TEMPLATE,
+    meter_out: dict[str, int] | None = None,
 ) -> tuple[dict[tuple[str, str], float | None], list[float], int]:
-    """Rate every pair one at a time (persona-major); returns scores, seconds each, calls."""
+    """Rate every pair one at a time (persona-major); returns scores, seconds each, calls.
+    ``meter_out`` receives the prompt and completion tokens the server reported."""
     template = load_template(template_name)
     config = LLMConfig(base_url=server.base_url, model=model, concurrency=1, timeout_s=300)
     scores: dict[tuple[str, str], float | None] = {}
@@ -107,6 +168,7 @@ async def rate_all(
     calls = 0
     async with LLMClient(config) as llm:
         template = await template.for_server(llm, "model")
+        meter = Meter(llm)
         for persona, fits, misfits in cases:
             for item in [*fits, *misfits]:
                 prompt = template.render(
@@ -118,7 +180,58 @@ async def rate_all(
                 calls += outcome.calls
                 score = outcome.expected if outcome.expected is not None else outcome.answer
                 scores[(persona.id, item.id)] = None if score is None else float(score)
+    if meter_out is not None:
+        _, meter_out["prompt_tokens"], meter_out["completion_tokens"] = meter.snapshot()
     return scores, seconds, calls
+
+
+def embedding_scores(
+    cases: list[Case], *, use_profile: bool
+) -> dict[tuple[str, str], float | None]:
+    """Cosine similarity of each item's text to the persona's bio, or, with a profile, to its
+    Wears line minus to its Avoids line (the offline MiniLM encoder; no LLM call)."""
+    from tastemaker.embed import MiniLMEncoder
+
+    encoder = MiniLMEncoder()
+    scores: dict[tuple[str, str], float | None] = {}
+    for persona, fits, misfits in cases:
+        items = [*fits, *misfits]
+        item_vectors = encoder.encode_texts([i.text for i in items])
+        if use_profile and persona.attributes.get("profile"):
+            lines = str(persona.attributes["profile"]).splitlines()
+            wears = next((x for x in lines if x.lower().startswith("wears")), persona.bio)
+            avoids = next((x for x in lines if x.lower().startswith("avoids")), "")
+            anchors = encoder.encode_texts([wears, avoids or wears])
+            sims = item_vectors @ anchors[0] - (item_vectors @ anchors[1] if avoids else 0.0)
+        else:
+            sims = item_vectors @ encoder.encode_texts([persona.bio])[0]
+        for item, sim in zip(items, sims, strict=True):
+            scores[(persona.id, item.id)] = float(sim)
+    return scores
+
+
+def ensemble(
+    cases: list[Case],
+    parts: Sequence[dict[tuple[str, str], float | None]],
+) -> dict[tuple[str, str], float | None]:
+    """The sum of each part's within-persona z-scores (a failure in any part is a failure)."""
+    out: dict[tuple[str, str], float | None] = {}
+    for persona, fits, misfits in cases:
+        keys = [(persona.id, i.id) for i in [*fits, *misfits]]
+        total = dict.fromkeys(keys, 0.0)
+        failed: set[tuple[str, str]] = set()
+        for part in parts:
+            values = [part.get(k) for k in keys]
+            known = [v for v in values if v is not None]
+            mean = statistics.fmean(known) if known else 0.0
+            spread = statistics.pstdev(known) if len(known) > 1 else 0.0
+            for k, v in zip(keys, values, strict=True):
+                if v is None:
+                    failed.add(k)
+                else:
+                    total[k] += (v - mean) / spread if spread > 0 else 0.0
+        out.update({k: None if k in failed else total[k] for k in keys})
+    return out
 
 
 async def pipeline_vs_raw(
@@ -171,20 +284,97 @@ def start(path: Path, model: str, *, cache_prompt: bool = True) -> EmbeddedServe
     ).start()
 
 
+def quality(
+    server: EmbeddedServer, cases: list[Case], names: Sequence[str], model: str, *,
+    profile: bool, embed: bool,
+) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """Accuracy and cost per rating of each strategy (and, with ``profile``, of each with the
+    distilled profile; with ``embed``, the MiniLM similarity alone and in an ensemble), all
+    measured in this one run on this one server."""
+    out: dict[str, dict[str, Any]] = {}
+    scored: dict[str, dict[tuple[str, str], float | None]] = {}
+    variants: list[tuple[str, list[Case], dict[str, float] | None]] = [("", cases, None)]
+    if profile:
+        profiled, profile_cost = asyncio.run(profiles_for(server, cases, model))
+        variants.append(("+profile", profiled, profile_cost))
+        print("profile step: " + json.dumps(profile_cost), flush=True)
+    n_ratings = sum(len(f) + len(m) for _, f, m in cases)
+    for suffix, variant, extra in variants:
+        for name, strategy in strategies(names).items():
+            tokens: dict[str, int] = {}
+            scores, seconds, calls = asyncio.run(
+                rate_all(server, variant, strategy, model, meter_out=tokens)
+            )
+            extra = extra or {}
+            per = 1 / n_ratings
+            out[name + suffix] = {
+                "pairwise_accuracy": round(pairwise_accuracy(variant, scores), 4),
+                "failures": sum(v is None for v in scores.values()),
+                "calls_per_rating": round((calls + extra.get("calls", 0)) * per, 3),
+                "prompt_tokens_per_rating": round(
+                    (tokens["prompt_tokens"] + extra.get("prompt_tokens", 0)) * per, 1),
+                "completion_tokens_per_rating": round(
+                    (tokens["completion_tokens"] + extra.get("completion_tokens", 0)) * per, 1),
+                "s_per_rating": round((sum(seconds) + extra.get("seconds", 0)) * per, 3),
+            }  # fmt: skip
+            scored[name + suffix] = scores
+            print(f"{name + suffix:>22}: " + json.dumps(out[name + suffix]), flush=True)
+    if embed:
+        for suffix, variant, _ in variants:
+            sims = embedding_scores(variant, use_profile=bool(suffix))
+            scored["embed" + suffix] = sims
+            accuracy = round(pairwise_accuracy(variant, sims), 4)
+            out["embed" + suffix] = {"pairwise_accuracy": accuracy, "calls_per_rating": 0.0}
+            print(f"{'embed' + suffix:>22}: " + json.dumps(out["embed" + suffix]), flush=True)
+            for name in names:
+                if name + suffix in scored:
+                    mix = ensemble(variant, [scored[name + suffix], sims])
+                    key = f"{name}{suffix}+embed"
+                    out[key] = {
+                        **out[name + suffix],
+                        "pairwise_accuracy": round(pairwise_accuracy(variant, mix), 4),
+                    }
+                    print(f"{key:>22}: " + json.dumps(out[key]), flush=True)  # fmt: skip
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--strategies", default="logprobs,yesno,greedy,sample")
+    parser.add_argument("--set", default="clearcut", choices=sorted(SETS),
+                        help="which clear-cut set to rate")  # fmt: skip
+    parser.add_argument("--split", default="all", choices=("all", "dev", "test"),
+                        help="styleonly.toml's persona half (dev while developing)")  # fmt: skip
+    parser.add_argument("--profile", action="store_true",
+                        help="also rate with each persona's LLM-distilled profile")  # fmt: skip
+    parser.add_argument("--embed", action="store_true",
+                        help="also score by MiniLM bio/profile-item similarity, alone and "
+                        "in an ensemble with each strategy")  # fmt: skip
+    parser.add_argument("--quality-only", action="store_true",
+                        help="accuracy and cost per rating only (no cache timings)")  # fmt: skip
     parser.add_argument("--compare-template", default="original-v1",
                         help="also run logprobs with this template")  # fmt: skip
     parser.add_argument("--timing-personas", type=int, default=2,
                         help="personas used for the prefix-cache and overhead timings")  # fmt: skip
     args = parser.parse_args()
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    cases = load_clearcut()
+    cases = load_set(args.set, args.split)
     path = ensure_model(args.model)
-    results: dict[str, Any] = {"model": args.model, "pairs": 72, "machine":
+    results: dict[str, Any] = {"model": args.model, "set": args.set, "split": args.split,
+                               "pairs": pair_count(cases), "machine":
                                f"{platform.machine()}, {os.cpu_count()} cores"}  # fmt: skip
+    if args.quality_only:
+        server = start(path, args.model)
+        try:
+            names = args.strategies.split(",")
+            results["strategies"] = quality(
+                server, cases, names, args.model, profile=args.profile, embed=args.embed
+            )
+        finally:
+            server.stop()
+        print(json.dumps(results))
+        return
     server = start(path, args.model)
     try:
         per_strategy: dict[str, dict[str, float]] = {}

@@ -113,6 +113,14 @@ def generate(
     ] = None,
     items: Annotated[Path | None, typer.Option(help="Items CSV with styles.csv columns.")] = None,
     out_path: Annotated[Path | None, typer.Option("--out", help="Parquet file to write.")] = None,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            "--profile/--no-profile",
+            help="Distil each persona's bio once into Wears/Avoids lines shown in its prompts "
+            "(one LLM call per persona; measured on bench/data/styleonly.toml).",
+        ),
+    ] = True,
     llm: LlmUrl = None,
     model: ModelName = DEFAULTS["model"],
     api_key_env: ApiKeyEnv = DEFAULTS["api_key_env"],
@@ -150,7 +158,7 @@ def generate(
         )
         rows: list[dict[str, object]] = []
         summary = rate_pairs(config, pairs, rater, loaded, fmt, key, seed, no_cache,
-                       partial(_append_row, rows), set())  # fmt: skip
+                       partial(_append_row, rows), set(), profiles=profile)  # fmt: skip
         written = write_parquet(rows, out_path)
         out.print(f"wrote {written} ratings to {out_path}", highlight=False)
         _print_summary(summary)
@@ -181,7 +189,9 @@ def generate(
             insert_rating(opened, record, run_id)
 
         try:
-            summary = rate_pairs(config, pairs, rater, loaded, fmt, key, seed, no_cache, sink, skip)
+            summary = rate_pairs(
+                config, pairs, rater, loaded, fmt, key, seed, no_cache, sink, skip, profiles=profile
+            )
         except BaseException:
             finish_run(opened, run_id, {}, ok=False)
             raise
@@ -200,9 +210,13 @@ def rate_pairs(
     no_cache: bool,
     sink: Callable[[RatingRecord], None],
     skip: set[tuple[str, str, str]],
+    *,
+    profiles: bool = False,
 ) -> RunSummary:
     """Connect (starting the embedded server if needed) and rate ``pairs`` with a progress bar;
-    the summary carries the run's LLM ledger. Shared by every command that rates."""
+    the summary carries the run's LLM ledger. Shared by every command that rates.
+    ``profiles``: distil each persona's bio first (:func:`~tastemaker.ratings.engine.
+    attach_profiles`)."""
     server = _server_label(config)
     _, planned = plan_ratings(
         pairs, strategy=rater, template=template, fmt=fmt, key=key, server=server, seed=seed
@@ -229,6 +243,7 @@ def rate_pairs(
                     sink=sink,
                     skip=skip,
                     progress=lambda _: bar.advance(task),
+                    profiles=profiles,
                 )
             summary.ledger = llm.ledger.summary()
         err.print(f"ledger: {json.dumps(summary.ledger, default=str)}", highlight=False)

@@ -19,7 +19,7 @@ import asyncio
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from tastemaker.errors import LLMError
@@ -32,7 +32,14 @@ from tastemaker.ratings.strategies import RatingOutcome, Strategy
 if TYPE_CHECKING:
     from tastemaker.llm.client import LLMClient
 
-__all__ = ["PlannedRating", "RunSummary", "pair_seed", "plan_ratings", "run_ratings"]
+__all__ = [
+    "PlannedRating",
+    "RunSummary",
+    "attach_profiles",
+    "pair_seed",
+    "plan_ratings",
+    "run_ratings",
+]
 
 #: A run stops (keeping what it stored) after this many consecutive request failures: the
 #: server is down or misconfigured, and recording thousands of identical failures helps no one.
@@ -106,6 +113,32 @@ def plan_ratings(
     return spec, planned
 
 
+async def attach_profiles(
+    llm: LLMClient, pairs: Sequence[tuple[PersonaView, ItemView]]
+) -> tuple[list[tuple[PersonaView, ItemView]], dict[str, str]]:
+    """The pairs with each persona's profile in its ``profile`` attribute (one LLM call per
+    persona that has none yet; the client's response cache makes a re-run free), and the
+    personas whose profile failed, with the reason."""
+    from tastemaker.personas.profile import distil_profile
+
+    profiled: dict[str, PersonaView] = {}
+    failures: dict[str, str] = {}
+    for persona, _ in pairs:
+        if persona.id in profiled or persona.id in failures:
+            continue
+        if persona.attributes.get("profile"):
+            profiled[persona.id] = persona
+            continue
+        try:
+            text = await distil_profile(llm, persona.name, persona.gender, persona.bio)
+        except LLMError as exc:
+            failures[persona.id] = str(exc)
+            profiled[persona.id] = persona
+            continue
+        profiled[persona.id] = replace(persona, attributes={**persona.attributes, "profile": text})
+    return [(profiled[p.id], item) for p, item in pairs], failures
+
+
 async def run_ratings(
     llm: LLMClient,
     pairs: Sequence[tuple[PersonaView, ItemView]],
@@ -119,11 +152,20 @@ async def run_ratings(
     sink: Callable[[RatingRecord], None],
     skip: set[tuple[str, str, str]] | None = None,
     progress: Callable[[RatingRecord], None] | None = None,
+    profiles: bool = False,
 ) -> RunSummary:
     """Rate every pair whose (persona, item, request hash) is not in ``skip``; returns the
     summary. Raises LLMError when the server fails :data:`MAX_CONSECUTIVE_FAILURES` times in
-    a row (what was stored stays stored)."""
+    a row (what was stored stays stored).
+
+    With ``profiles``, each persona's bio is first distilled once into Wears/Avoids lines
+    (:func:`attach_profiles`) that every one of its prompts shows, so the request hashes cover
+    the profile; a persona whose profile fails has each of its pairs recorded as a failure
+    with that reason, never rated without it."""
     template = await template.for_server(llm, fmt)  # the server's chat template, once a run
+    profile_failures: dict[str, str] = {}
+    if profiles:
+        pairs, profile_failures = await attach_profiles(llm, pairs)
     skip = skip or set()
     spec, planned = plan_ratings(
         pairs, strategy=strategy, template=template, fmt=fmt, key=key, server=server, seed=seed
@@ -141,7 +183,11 @@ async def run_ratings(
             entry = queue.get_nowait()
             persona, item = entry.persona, entry.item
             try:
-                outcome = await strategy.rate(llm, entry.prompt, seed=entry.seed)
+                if persona.id in profile_failures:
+                    reason = profile_failures[persona.id]
+                    outcome = RatingOutcome(answer=None, error=f"profile failed: {reason}", calls=0)
+                else:
+                    outcome = await strategy.rate(llm, entry.prompt, seed=entry.seed)
                 consecutive[0] = 0
             except LLMError as exc:
                 consecutive[0] += 1

@@ -106,6 +106,8 @@ class PersonaView:
         if style:
             lines.append("; ".join(style) + ".")
         lines.append(self.bio.strip())
+        if a.get("profile"):  # the bio distilled by tastemaker.personas.profile
+            lines.append(f"Your taste in clothes:\n{a['profile']}")
         if self.history:
             lines.append("What you did before, oldest first:")
             lines.extend(f"- {entry}" for entry in self.history)

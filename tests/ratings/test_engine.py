@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 
 from tastemaker.catalog.importer import import_catalog
-from tastemaker.errors import DataError
+from tastemaker.errors import DataError, LLMOutputError
 from tastemaker.llm import LLMClient, LLMConfig
 from tastemaker.llm.server import EmbeddedServer
-from tastemaker.ratings.engine import RunSummary, pair_seed, run_ratings
+from tastemaker.ratings.engine import RunSummary, pair_seed, plan_ratings, run_ratings
 from tastemaker.ratings.prompts import PersonaView, PromptFormat, load_template
 from tastemaker.ratings.records import (
     PARQUET_SCHEMA,
@@ -269,3 +269,59 @@ def test_retrying_failures_forgets_those_of_the_current_request_set_only(
         insert_rating(store, record, None)
     assert delete_failures(store, key, "new") == 2
     assert stored_keys(store, key) == {("p1", "90001", "h90001")}
+
+
+def _profiled_run(
+    store: Store, server: EmbeddedServer, *, fault: bool
+) -> tuple[list[RatingRecord], set[str]]:
+    """A profiled run over two items a persona; with ``fault``, every profile call raises (a
+    server returning nothing usable, which the real one rarely does on cue)."""
+    template = load_template()
+    strategy = LogprobStrategy(min_valid=SMOL_MIN_VALID)
+    key = RatingKey(template.version, MODEL, strategy.name)
+    pairs = pair_up(store_personas(store), store_items(store), per_persona=2, seed=3)
+    records: list[RatingRecord] = []
+
+    async def main() -> set[str]:
+        config = LLMConfig(base_url=server.base_url, model=MODEL, concurrency=2)
+        async with LLMClient(config) as llm:
+            if fault:
+
+                async def unusable_profile(*_: object, **__: object) -> object:
+                    raise LLMOutputError("injected: the server returned nothing usable")
+
+                llm.chat = unusable_profile  # type: ignore[assignment,method-assign]
+            framed = await template.for_server(llm, "model")
+            _, bare = plan_ratings(pairs, strategy=strategy, template=framed, fmt="model",
+                                   key=key, server="s", seed=3)  # fmt: skip
+            await run_ratings(
+                llm, pairs, strategy=strategy, template=template, fmt="model", key=key,
+                server="s", seed=3, sink=records.append, profiles=True,
+            )  # fmt: skip
+            return {p.request_hash for p in bare}
+
+    return records, asyncio.run(main())
+
+
+@pytest.mark.llm
+def test_a_profiled_run_shows_each_profile_in_its_requests_or_records_why_not(
+    store: Store, sample_catalog: Path, smollm_server: EmbeddedServer
+) -> None:
+    _seed_store(store, sample_catalog)
+    records, bare_hashes = _profiled_run(store, smollm_server, fault=False)
+    assert len(records) == 6
+    for record in records:
+        failed_profile = (record.outcome.error or "").startswith("profile failed")
+        # a profile in the prompt makes another request; a failed one is recorded as such
+        assert failed_profile or record.request_hash not in bare_hashes
+
+
+@pytest.mark.llm
+def test_a_failed_profile_is_a_recorded_failure_for_each_pair_never_a_rating(
+    store: Store, sample_catalog: Path, smollm_server: EmbeddedServer
+) -> None:
+    _seed_store(store, sample_catalog)
+    records, _ = _profiled_run(store, smollm_server, fault=True)
+    assert len(records) == 6
+    assert all(r.outcome.answer is None for r in records)
+    assert all("profile failed: injected" in (r.outcome.error or "") for r in records)
