@@ -118,9 +118,10 @@ def generate(
         typer.Option(
             "--profile/--no-profile",
             help="Distil each persona's bio once into Wears/Avoids lines shown in its prompts "
-            "(one LLM call per persona; measured on bench/data/styleonly.toml).",
+            "(one LLM call per persona; measured on bench/data/styleonly.toml; off by default "
+            "until its effect on twin fidelity is measured).",
         ),
-    ] = True,
+    ] = False,
     llm: LlmUrl = None,
     model: ModelName = DEFAULTS["model"],
     api_key_env: ApiKeyEnv = DEFAULTS["api_key_env"],

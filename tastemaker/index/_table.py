@@ -200,12 +200,16 @@ class VectorTable:
         results: list[list[Hit]] = []
         for start in range(0, queries.shape[0], step):
             block = queries[start : start + step]
-            if block.shape[0] <= _TALL_PRODUCT_BELOW:
-                # [n, d] @ [d, m]: for a few queries OpenBLAS runs this tall product 3-5x faster
-                # than [m, d] @ [d, n] (measured here); the rows of its transpose are strided.
-                scores = (vectors @ block.T).T
-            else:
-                scores = block @ vectors.T
+            # Both sides are finite unit rows (checked by unit_rows), so no product is invalid;
+            # some OpenBLAS kernels still leave the FP "invalid" flag set (a spurious warning
+            # seen on the CI machine's CPU, not reproducible here), which numpy would report.
+            with np.errstate(invalid="ignore"):
+                if block.shape[0] <= _TALL_PRODUCT_BELOW:
+                    # [n, d] @ [d, m]: for a few queries OpenBLAS runs this tall product 3-5x
+                    # faster than [m, d] @ [d, n] (measured here); its transpose's rows are strided.
+                    scores = (vectors @ block.T).T
+                else:
+                    scores = block @ vectors.T
             if blocked is not None:
                 scores[:, blocked] = -np.inf
             for row in scores:

