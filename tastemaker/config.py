@@ -13,6 +13,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tastemaker.errors import ConfigError
+from tastemaker.validation import describe
 
 __all__ = ["RunConfig", "load_config"]
 
@@ -37,8 +38,4 @@ def load_config(path: Path, cls: type[C]) -> C:
     try:
         return cls.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise ConfigError(f"{path}: {problems}") from exc
+        raise ConfigError(f"{path}: {describe(exc)}") from exc

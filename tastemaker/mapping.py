@@ -29,6 +29,7 @@ from pydantic import Field, ValidationError
 
 from tastemaker.config import RunConfig, load_config
 from tastemaker.errors import ConfigError
+from tastemaker.validation import describe
 
 __all__ = ["ImportMapping", "load_mapping", "parse_column_map", "parse_value_maps"]
 
@@ -118,9 +119,4 @@ def load_mapping(
         )
         return merged.with_values(parse_value_maps(values))
     except ValidationError as exc:
-        problems = "; ".join(
-            f"--{'.'.join(str(p) for p in e['loc']).replace('_', '-')}: "
-            f"{e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors()
-        )
-        raise ConfigError(problems) from exc
+        raise ConfigError(describe(exc, as_flags=True)) from exc

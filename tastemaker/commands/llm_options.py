@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from tastemaker.errors import ConfigError
 from tastemaker.llm.config import DEFAULT_API_KEY_ENV, LLMConfig
 from tastemaker.llm.models import DEFAULT_MODEL
+from tastemaker.validation import describe
 
 __all__ = ["ApiKeyEnv", "Concurrency", "LlmUrl", "ModelName", "NoCache", "Timeout", "llm_config"]
 
@@ -52,8 +53,4 @@ def llm_config(
             timeout_s=timeout,
         )
     except ValidationError as exc:
-        problems = "; ".join(
-            f"--{'-'.join(str(p) for p in e['loc']).replace('_', '-')}: {e['msg']}"
-            for e in exc.errors()
-        )
-        raise ConfigError(problems) from exc
+        raise ConfigError(describe(exc, as_flags=True)) from exc

@@ -25,6 +25,7 @@ from tastemaker.commands.llm_options import (
 )
 from tastemaker.errors import ConfigError
 from tastemaker.personas.twins import HistoryChoice
+from tastemaker.validation import describe
 
 app = typer.Typer(
     help="Generate shopper personas with an LLM; list, export and check their diversity.",
@@ -97,11 +98,7 @@ def generate(
     try:
         run_config = PersonaRunConfig.model_validate(options)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"--{'-'.join(str(p) for p in e['loc'][:1]).replace('_', '-')}: {e['msg']}"
-            for e in exc.errors()
-        )
-        raise ConfigError(problems) from exc
+        raise ConfigError(describe(exc, as_flags=True, depth=1)) from exc
     settings = get_settings()
     encoder = get_text_encoder(settings.encoder, batch_size=settings.batch_size)
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from tastemaker.commands.common import friendly, out, state
 from tastemaker.errors import ConfigError
+from tastemaker.validation import describe
 
 __all__ = ["serve_command"]
 
@@ -43,8 +44,7 @@ def serve_command(
     try:  # validated, so --port 70000 is refused here rather than by bind()
         settings = Settings.model_validate({**base.model_dump(), **updates})
     except ValidationError as exc:
-        problems = "; ".join(f"--{e['loc'][0]}: {e['msg']}".replace("_", "-") for e in exc.errors())
-        raise ConfigError(problems) from exc
+        raise ConfigError(describe(exc, as_flags=True, depth=1)) from exc
     app = create_app(settings, runtime_loader=load_runtime, web_dir=WEB_DIST)
     # Bind first, so that the printed URL names the real port (with --port 0, the free one
     # the system chose) and is only printed once something listens there.

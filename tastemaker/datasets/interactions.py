@@ -104,22 +104,7 @@ def resolve_fields(table: Table, mapping: InteractionsMapping) -> dict[str, str]
             f"--map targets unknown field(s) {', '.join(unknown)}; "
             f"fields are {', '.join(INTERACTION_FIELDS)}"
         )
-    missing = sorted(set(mapping.columns) - set(table.header))
-    if missing:
-        raise ConfigError(
-            f"{table.path}: --map names column(s) {', '.join(missing)} not in the header "
-            f"({', '.join(table.header)})"
-        )
-    columns = {field: column for column, field in mapping.columns.items()}
-    for column in table.header:
-        if column in INTERACTION_FIELDS and column not in columns and column not in mapping.columns:
-            columns[column] = column
-    for field in ("user", "item"):
-        if field not in columns:
-            raise ConfigError(
-                f"{table.path}: no column for {field!r} (header: {', '.join(table.header)}); "
-                f"pass --map COLUMN={field}"
-            )
+    columns = table.columns_for(mapping.columns, INTERACTION_FIELDS, ("user", "item"))
     if "rating" in columns and mapping.scale is None:
         raise ConfigError(
             f"{table.path}: column {columns['rating']!r} holds ratings; declare their scale "

@@ -86,6 +86,46 @@ def delimited_rows(
         yield number, fields
 
 
+def csv_records(
+    path: Path, problems: list[BadRow]
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """A quoted CSV file's header and its non-blank rows as ``(line, cells)``, lazily.
+
+    ``line`` is where a row began (a quoted field may span lines). A row that is not valid CSV
+    is recorded in ``problems`` and skipped; an empty file or a header that is not valid CSV
+    makes the file unusable (:class:`DataError`). Field counts are the caller's to check.
+    """
+    numbers: list[int] = []
+
+    def feed() -> Iterator[str]:
+        for number, text in decoded_lines(path, problems):
+            numbers.append(number)
+            yield text + "\n"
+
+    reader = csv.reader(feed())
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DataError(f"{path}: file is empty (no header row)") from None
+    except csv.Error as exc:
+        raise DataError(f"{path}: header is not valid CSV: {exc}") from exc
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        while True:
+            before = len(numbers)
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                problems.append(BadRow(path.name, numbers[before], f"not valid CSV: {exc}"))
+                continue
+            if cells and any(c.strip() for c in cells):
+                yield numbers[before], cells
+
+    return header, rows()
+
+
 def csv_rows(
     path: Path, required: Iterable[str], problems: list[BadRow], free_text: str | None = None
 ) -> Iterator[tuple[int, dict[str, str]]]:
@@ -96,21 +136,8 @@ def csv_rows(
     has too many fields and ``free_text`` names a column (a title), the surplus is taken for
     unquoted commas in that column: joined back and reported as repaired.
     """
-    lines = decoded_lines(path, problems)
-    numbers: list[int] = []
-
-    def feed() -> Iterator[str]:
-        for number, text in lines:
-            numbers.append(number)
-            yield text + "\n"
-
-    reader = csv.reader(feed())
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise DataError(f"{path}: file is empty (no header row)") from None
-    except csv.Error as exc:
-        raise DataError(f"{path}: header is not valid CSV: {exc}") from exc
+    raw_header, rows = csv_records(path, problems)
+    header = [h.strip().lower() for h in raw_header]
     required = list(required)
     missing = [c for c in required if c.lower() not in header]
     if missing:
@@ -120,19 +147,8 @@ def csv_rows(
         )
     index = {c.lower(): header.index(c.lower()) for c in required}
     width = len(_trim(list(header), 1))
-    while True:
-        before = len(numbers)
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            problems.append(BadRow(path.name, numbers[before], f"not valid CSV: {exc}"))
-            continue
-        start = numbers[before]  # a quoted field may span lines: report where the row began
-        if not cells or all(not c.strip() for c in cells):
-            continue
-        cells = _trim(cells, width)
+    for start, row in rows:
+        cells = _trim(row, width)
         if len(cells) > width and free_text is not None:
             at, extra = header.index(free_text.lower()), len(cells) - width
             cells = [*cells[:at], ",".join(cells[at : at + extra + 1]), *cells[at + extra + 1 :]]

@@ -62,22 +62,7 @@ def _columns(table: Table, mapping: UsersMapping) -> dict[str, str]:
     bad = sorted(t for t in mapping.columns.values() if not _NAME.match(t))
     if bad:
         raise ConfigError(f"--map targets {', '.join(bad)}: use lower-case names like 'city'")
-    missing = sorted(set(mapping.columns) - set(table.header))
-    if missing:
-        raise ConfigError(
-            f"{table.path}: --map names column(s) {', '.join(missing)} not in the header "
-            f"({', '.join(table.header)})"
-        )
-    columns = {target: column for column, target in mapping.columns.items()}
-    for column in table.header:
-        if column in USER_FIELDS and column not in columns and column not in mapping.columns:
-            columns[column] = column
-    if "user" not in columns:
-        raise ConfigError(
-            f"{table.path}: no column for 'user' (header: {', '.join(table.header)}); "
-            "pass --map COLUMN=user"
-        )
-    return columns
+    return table.columns_for(mapping.columns, USER_FIELDS, ("user",))
 
 
 def parse_users(

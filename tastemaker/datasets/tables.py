@@ -11,18 +11,17 @@ would spell them (``None`` stays None), so one validation path serves every form
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import pyarrow.parquet as pq
 
-from tastemaker.datasets.readers import decoded_lines
+from tastemaker.datasets.readers import csv_records, decoded_lines
 from tastemaker.datasets.schema import BadRow
-from tastemaker.errors import DataError
+from tastemaker.errors import ConfigError, DataError
 
 __all__ = ["TABLE_SUFFIXES", "Table", "read_table"]
 
@@ -45,6 +44,30 @@ class Table:
     header: tuple[str, ...]
     rows: Iterator[tuple[int, Cells]]
 
+    def columns_for(
+        self, mapped: Mapping[str, str], fields: Collection[str], required: Sequence[str]
+    ) -> dict[str, str]:
+        """Field -> source column: ``mapped`` (column -> field, from ``--map``), then the
+        header's columns named like one of ``fields``; ConfigError naming the file when a
+        mapped column is not in the header or a ``required`` field has no column."""
+        missing = sorted(set(mapped) - set(self.header))
+        if missing:
+            raise ConfigError(
+                f"{self.path}: --map names column(s) {', '.join(missing)} not in the header "
+                f"({', '.join(self.header)})"
+            )
+        columns = {field: column for column, field in mapped.items()}
+        for column in self.header:
+            if column in fields and column not in columns and column not in mapped:
+                columns[column] = column
+        for field in required:
+            if field not in columns:
+                raise ConfigError(
+                    f"{self.path}: no column for {field!r} (header: {', '.join(self.header)}); "
+                    f"pass --map COLUMN={field}"
+                )
+        return columns
+
 
 def _text(value: object) -> str | None:
     if value is None or (isinstance(value, float) and value != value):  # None and NaN
@@ -57,34 +80,11 @@ def _text(value: object) -> str | None:
 
 
 def _csv(path: Path, problems: list[BadRow]) -> Table:
-    numbers: list[int] = []
-
-    def feed() -> Iterator[str]:
-        for number, text in decoded_lines(path, problems):
-            numbers.append(number)
-            yield text + "\n"
-
-    reader = csv.reader(feed())
-    try:
-        header = tuple(h.strip() for h in next(reader))
-    except StopIteration:
-        raise DataError(f"{path}: file is empty (no header row)") from None
-    except csv.Error as exc:
-        raise DataError(f"{path}: header is not valid CSV: {exc}") from exc
+    raw_header, records = csv_records(path, problems)
+    header = tuple(h.strip() for h in raw_header)
 
     def rows() -> Iterator[tuple[int, Cells]]:
-        while True:
-            before = len(numbers)
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                problems.append(BadRow(path.name, numbers[before], f"not valid CSV: {exc}"))
-                continue
-            start = numbers[before]  # a quoted cell may span lines: name where the row began
-            if not cells or all(not c.strip() for c in cells):
-                continue
+        for start, cells in records:
             if len(cells) != len(header):
                 problems.append(
                     BadRow(path.name, start, f"expected {len(header)} fields, found {len(cells)}")

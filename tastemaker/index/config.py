@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError
 
 from tastemaker.config import RunConfig
 from tastemaker.errors import ConfigError
+from tastemaker.validation import describe
 
 __all__ = ["IndexConfig", "IndexKind", "make_config"]
 
@@ -79,8 +80,4 @@ def make_config(**settings: Any) -> IndexConfig:
     try:
         return IndexConfig(**settings)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise ConfigError(f"index config: {problems}") from exc
+        raise ConfigError(f"index config: {describe(exc)}") from exc

@@ -23,6 +23,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
 
 from tastemaker.errors import LLMOutputError
+from tastemaker.validation import describe
 
 __all__ = [
     "MIN_BIO_SENTENCES",
@@ -222,12 +223,7 @@ def parse_persona_text(raw: str) -> PersonaText:
     try:
         return PersonaText.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'answer'}: "
-            f"{err['msg'].removeprefix('Value error, ')}"
-            for err in exc.errors()
-        )
-        raise LLMOutputError(problems) from exc
+        raise LLMOutputError(describe(exc, root="answer")) from exc
 
 
 def rejected_fields(error: LLMOutputError) -> frozenset[str]:

@@ -178,8 +178,28 @@ def _too_little_mass(
     )
 
 
+class _ReadAtOnePass:
+    """What the logprobs and yesno strategies share: the answer's probabilities are read at one
+    forward pass, before any sampling, so temperature and seed change nothing (0 and unseeded
+    in the request key), and ``min_valid`` is a share of probability mass."""
+
+    name: str
+    min_valid: float
+
+    def __post_init__(self) -> None:
+        _check_share(self.name, self.min_valid)
+
+    @property
+    def temperature(self) -> float:
+        return 0.0
+
+    @property
+    def seeded(self) -> bool:
+        return False
+
+
 @dataclass
-class LogprobStrategy:
+class LogprobStrategy(_ReadAtOnePass):
     """The full answer distribution from log-probabilities (see the module docstring).
 
     ``top_k`` alternatives are read at each position; a branch whose probability is below
@@ -193,18 +213,6 @@ class LogprobStrategy:
     max_depth: int = 3
     min_valid: float = MIN_VALID_MASS
     name: str = "logprobs"
-
-    def __post_init__(self) -> None:
-        _check_share(self.name, self.min_valid)
-
-    @property
-    def temperature(self) -> float:
-        """Always 0: the distribution is read at one forward pass, before any sampling."""
-        return 0.0
-
-    @property
-    def seeded(self) -> bool:
-        return False
 
     def request_params(self) -> dict[str, object]:
         return {
@@ -429,7 +437,7 @@ class FreeStrategy:
 
 
 @dataclass
-class YesNoStrategy:
+class YesNoStrategy(_ReadAtOnePass):
     """P(Yes) of "would you buy and wear it?", mapped linearly onto 1..10 (never −1).
 
     Half the cost of the 11-way distribution (one call, no continuations); the mapped score
@@ -439,18 +447,6 @@ class YesNoStrategy:
     top_k: int = 20
     min_valid: float = MIN_VALID_MASS
     name: str = "yesno"
-
-    def __post_init__(self) -> None:
-        _check_share(self.name, self.min_valid)
-
-    @property
-    def temperature(self) -> float:
-        """Always 0: P(Yes) is read at one forward pass, before any sampling."""
-        return 0.0
-
-    @property
-    def seeded(self) -> bool:
-        return False
 
     def request_params(self) -> dict[str, object]:
         return {
