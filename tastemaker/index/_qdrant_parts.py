@@ -52,7 +52,12 @@ def connect(location: str, *, api_key: str | None = None, timeout_s: float = 10.
     if not location.strip():
         raise ConfigError("qdrant_location is empty: give ':memory:', a folder or a URL")
     if location.startswith(("http://", "https://")):
-        client = QdrantClient(url=location, api_key=api_key, timeout=max(1, round(timeout_s)))
+        client = QdrantClient(
+            url=location,
+            api_key=api_key,
+            timeout=max(1, round(timeout_s)),
+            check_compatibility=False,  # its own background check would fail in a thread
+        )
         try:
             client.get_collections()
         except Exception as exc:  # httpx, grpc and Qdrant's own errors: all mean "no answer"
