@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -49,6 +50,43 @@ class Settings(BaseSettings):
     result_cache_size: int = Field(
         default=20_000, ge=0, description="Cached recommendation results (LRU entries)."
     )
+
+    index_backend: Literal["faiss", "qdrant"] = Field(
+        default="faiss",
+        description=(
+            "Which engine searches the item vectors: 'faiss' in the service's memory, or "
+            "'qdrant' (a server at qdrant_url, or embedded in the process when it is unset)."
+        ),
+    )
+    qdrant_url: str | None = Field(
+        default=None,
+        description=(
+            "Qdrant server or cluster URL (http:// or https://) for index_backend='qdrant'; "
+            "unset: Qdrant's embedded mode in memory, filled from the saved index at start."
+        ),
+    )
+    qdrant_api_key: SecretStr | None = Field(
+        default=None, description="API key for the Qdrant server (never written to disk)."
+    )
+
+    @field_validator("qdrant_url")
+    @classmethod
+    def _qdrant_url_is_a_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+        return value
+
+    def index_options(self, collection: str) -> dict[str, Any]:
+        """What ``build_retriever``/``load_retriever`` take for a Qdrant index named
+        ``collection``: this deployment's location and key (empty for FAISS)."""
+        if self.index_backend != "qdrant":
+            return {}
+        key = self.qdrant_api_key.get_secret_value() if self.qdrant_api_key else None
+        return {
+            "qdrant_location": self.qdrant_url or ":memory:",
+            "qdrant_collection": collection,
+            "api_key": key,
+        }
 
     @property
     def store_path(self) -> Path:

@@ -41,7 +41,8 @@ class IndexConfig(RunConfig):
     exact_below: int = Field(default=2048, ge=0)
     exact_fraction: float | None = Field(default=None, ge=0.0, le=1.0)
     #: Flat drops up to this many excluded items from an over-fetched answer and turns more
-    #: into a FAISS ID selector (one per query batch); hnsw and ivf always over-fetch.
+    #: into a FAISS ID selector (one per query batch); hnsw and ivf always over-fetch. Qdrant
+    #: drops up to this many too and sends more as a ``must_not`` id condition.
     overfetch_max: int = Field(default=1024, ge=0)
     hnsw_m: int = Field(default=32, ge=4, le=256)
     hnsw_ef_construction: int = Field(default=200, ge=8)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException
 
@@ -39,10 +40,13 @@ def _points(index: QdrantRetriever) -> int:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case=cases())
-def test_agrees_with_exact_search(case: Case) -> None:
+@given(case=cases(), overfetch_max=st.sampled_from([0, 1024]))
+def test_agrees_with_exact_search(case: Case, overfetch_max: int) -> None:
+    """Exclusions both ways: dropped from an over-fetched answer, or sent as a must_not."""
     catalogue, query, k, item_filter, exclude = case
-    index = build_retriever("qdrant", catalogue.ids, catalogue.vectors, catalogue.columns)
+    index = build_retriever(
+        "qdrant", catalogue.ids, catalogue.vectors, catalogue.columns, overfetch_max=overfetch_max
+    )
     exact = build_retriever("exact", catalogue.ids, catalogue.vectors, catalogue.columns)
     [got] = index.search(query[None], k, filter=item_filter, exclude=exclude)
     [reference] = exact.search(query[None], k, filter=item_filter, exclude=exclude)
