@@ -18,7 +18,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: demo test lint bench bench-import bench-embed bench-ratings bench-movielens bench-load \
-	bench-fashion \
+	bench-fashion bench-qdrant \
 	venv model model-test clean web-build web-lint web-test chromium browser-test
 
 venv: $(STAMP)
@@ -77,7 +77,7 @@ chromium:
 browser-test: web-build chromium $(STAMP)
 	$(BIN)/pytest -q -m browser
 
-bench: bench-import bench-embed bench-ratings bench-movielens bench-load bench-fashion
+bench: bench-import bench-embed bench-ratings bench-movielens bench-load bench-fashion bench-qdrant
 
 bench-import: $(STAMP)
 	$(BIN)/python bench/bench_import.py $(CATALOG)
@@ -93,6 +93,11 @@ bench-load: $(STAMP) model
 
 bench-movielens: $(STAMP)
 	$(BIN)/python bench/bench_movielens.py $(DATA)
+
+# Qdrant (embedded) against FAISS on the 44k catalogue's MiniLM vectors and the load bench's
+# queries: same top-10 share, latency p50/p99, build time (skips without the catalogue).
+bench-qdrant: $(STAMP)
+	$(BIN)/python bench/bench_qdrant.py $(CATALOG)
 
 # Synthetic ratings over the full catalogue (collected once, ~1 h of LLM time, then reused
 # from .tastemaker-bench/fashion): two-tower vs popularity and content-kNN, and fold-in.
