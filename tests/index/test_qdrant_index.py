@@ -5,6 +5,7 @@ errors for an unreachable server and a failed upload."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -247,3 +248,36 @@ def test_load_options_are_checked(tmp_path: Path, catalogue: Catalogue) -> None:
     saved = build_retriever("qdrant", head.ids, head.vectors).save(tmp_path / "q")
     with pytest.raises(ConfigError, match="holds a 'qdrant' index"):
         load_retriever(saved, kind="flat")
+
+
+def test_searches_run_beside_adds_and_removes() -> None:
+    """Searches from several threads while items come and go: every answer holds 10 distinct
+    ids, and the table and the collection end up holding the same 500 items."""
+    catalogue = random_catalogue(1000, 16, seed=15)
+    index = build_retriever("qdrant", catalogue.ids[:500], catalogue.vectors[:500])
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def searcher() -> None:
+        rng = np.random.default_rng(threading.get_ident() % 1000)
+        while not stop.is_set():
+            try:
+                [hits] = index.search(rng.standard_normal((1, 16)), 10, exclude=catalogue.ids[:3])
+                assert len({h.item_id for h in hits}) == len(hits) == 10
+            except BaseException as exc:  # surfaced in the main thread
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=searcher) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for start in range(500, 1000, 100):
+        index.add(catalogue.ids[start : start + 100], catalogue.vectors[start : start + 100])
+        index.remove(catalogue.ids[start - 500 : start - 400])
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors[0]
+    assert list(index.ids) == catalogue.ids[500:]
+    assert isinstance(index, QdrantRetriever)
+    assert _points(index) == 500
