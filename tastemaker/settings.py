@@ -47,10 +47,6 @@ class Settings(BaseSettings):
     model_version: str | None = Field(
         default=None, description="Model version to serve (default: the newest exported)."
     )
-    result_cache_size: int = Field(
-        default=20_000, ge=0, description="Cached recommendation results (LRU entries)."
-    )
-
     index_backend: Literal["faiss", "qdrant"] = Field(
         default="faiss",
         description=(
@@ -68,6 +64,14 @@ class Settings(BaseSettings):
     qdrant_api_key: SecretStr | None = Field(
         default=None, description="API key for the Qdrant server (never written to disk)."
     )
+    result_cache_size: int = Field(
+        default=20_000, ge=0, description="Cached recommendation results (LRU entries)."
+    )
+
+    @property
+    def store_path(self) -> Path:
+        """The SQLite file of the store."""
+        return self.data_dir / "tastemaker.sqlite"
 
     @field_validator("qdrant_url")
     @classmethod
@@ -87,11 +91,6 @@ class Settings(BaseSettings):
             "qdrant_collection": collection,
             "api_key": key,
         }
-
-    @property
-    def store_path(self) -> Path:
-        """The SQLite file of the store."""
-        return self.data_dir / "tastemaker.sqlite"
 
 
 @lru_cache(maxsize=1)
