@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     )
     qdrant_url: str | None = Field(
         default=None,
+        pattern=r"^https?://",
         description=(
             "Qdrant server or cluster URL (http:// or https://) for index_backend='qdrant'; "
             "unset: Qdrant's embedded mode in memory, filled from the saved index at start."
@@ -72,13 +73,6 @@ class Settings(BaseSettings):
     def store_path(self) -> Path:
         """The SQLite file of the store."""
         return self.data_dir / "tastemaker.sqlite"
-
-    @field_validator("qdrant_url")
-    @classmethod
-    def _qdrant_url_is_a_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
-        return value
 
     def index_options(self, collection: str) -> dict[str, Any]:
         """What ``build_retriever``/``load_retriever`` take for a Qdrant index named

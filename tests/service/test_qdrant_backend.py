@@ -98,5 +98,5 @@ def test_an_unreachable_qdrant_url_stops_the_start(tmp_path: Path, embedded_temp
         _service(data, index_backend="qdrant", qdrant_url=url),
     ):
         pass
-    with pytest.raises(ValidationError, match="http:// or https:// URL"):
+    with pytest.raises(ValidationError, match="qdrant_url"):
         Settings(data_dir=data, qdrant_url="localhost:6333")
