@@ -10,20 +10,24 @@ before Qdrant sees it, and is what :meth:`~QdrantRetriever.save` writes.
 
 How a query keeps the protocol's promises:
 
-- filter and exclusions become one Qdrant filter (``MatchAny`` per constrained field on the
-  case-folded payload, ``HasIdCondition`` in ``must_not`` for excluded ids), so Qdrant never
-  returns a disallowed item and every answer holds ``min(k, candidates)`` hits;
+- the filter becomes a Qdrant filter (``MatchAny`` per constrained field on the case-folded
+  payload), so Qdrant never returns a disallowed item. Excluded ids, up to
+  ``overfetch_max``, are dropped from an answer fetched that much longer (the embedded mode
+  checks any condition point by point in Python: 0.5 s per query at 44k points); more go
+  in the filter as a ``HasIdCondition`` under ``must_not``. Every answer holds
+  ``min(k, candidates)`` hits;
 - ties: Qdrant orders equal scores by its own internal order, not by id. Each query asks for
-  ``k + 1`` hits; when the ``k``-th score equals the last one fetched (a tie that may run past
-  what was fetched), it asks again for twice as many, until the tie ends inside the answer or
-  every candidate is in it, and then orders by (score, id). The tie rule is thus kept exactly,
-  at the cost of a larger fetch for queries meeting duplicated vectors;
+  one hit more than it needs; when the ``k``-th score equals the last one fetched (a tie that
+  may run past what was fetched), it asks again for twice as many, until the tie ends inside
+  the answer or every candidate is in it, and then orders by (score, id). The tie rule is
+  thus kept exactly, at the cost of a larger fetch for queries meeting duplicated vectors;
 - a server's HNSW may return fewer than asked for under a narrow filter: such a row is asked
   again with ``exact=True`` (a full scan over the filter's points), so no answer is short.
 
 Scores are Qdrant's (``Distance.DOT`` over the unit rows, i.e. cosine); they equal the exact
-retriever's up to float32 rounding, so two items scoring within ~1e-7 may swap places
-against it. A retriever owns its collection: building one replaces any collection of that name.
+retriever's up to rounding (the embedded scan scores in float64, FAISS and NumPy in float32),
+so two items scoring within ~1e-7 may swap places against it. A retriever owns its
+collection: building one replaces any collection of that name.
 """
 
 from __future__ import annotations
