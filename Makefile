@@ -94,6 +94,13 @@ bench-load: $(STAMP) model
 bench-movielens: $(STAMP)
 	$(BIN)/python bench/bench_movielens.py $(DATA)
 
+# Qdrant (embedded) against FAISS on the 44k catalogue's MiniLM vectors and the load bench's
+# queries: same top-10 share, latency p50/p99, build time (skips without the catalogue).
+.PHONY: bench-qdrant
+bench: bench-qdrant
+bench-qdrant: $(STAMP)
+	$(BIN)/python bench/bench_qdrant.py $(CATALOG)
+
 # Synthetic ratings over the full catalogue (collected once, ~1 h of LLM time, then reused
 # from .tastemaker-bench/fashion): two-tower vs popularity and content-kNN, and fold-in.
 bench-fashion: $(STAMP) model

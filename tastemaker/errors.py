@@ -14,6 +14,7 @@ the status code is chosen there, never here::
     ├── NotFoundError          an id (item, persona, user, model version) is unknown
     ├── NotReadyError          the service has no model loaded yet
     ├── EncoderError           an embedding model cannot be loaded or run
+    ├── IndexServerError       a vector-store server (Qdrant) does not answer or fails a request
     └── LLMError               an LLM server call failed after retries
         ├── LLMTimeout         the per-request timeout expired
         └── LLMOutputError     the output could not be parsed, even after a repair retry
@@ -27,6 +28,7 @@ __all__ = [
     "DataError",
     "EncoderError",
     "ImportRejected",
+    "IndexServerError",
     "LLMError",
     "LLMOutputError",
     "LLMTimeout",
@@ -76,6 +78,10 @@ class NotReadyError(TastemakerError):
 
 class EncoderError(TastemakerError):
     """An embedding model cannot be loaded or run."""
+
+
+class IndexServerError(TastemakerError):
+    """A vector-store server (Qdrant) does not answer, or failed a request it was sent."""
 
 
 class LLMError(TastemakerError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,24 @@ class Settings(BaseSettings):
     model_version: str | None = Field(
         default=None, description="Model version to serve (default: the newest exported)."
     )
+    index_backend: Literal["faiss", "qdrant"] = Field(
+        default="faiss",
+        description=(
+            "Which engine searches the item vectors: 'faiss' in the service's memory, or "
+            "'qdrant' (a server at qdrant_url, or embedded in the process when it is unset)."
+        ),
+    )
+    qdrant_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description=(
+            "Qdrant server or cluster URL (http:// or https://) for index_backend='qdrant'; "
+            "unset: Qdrant's embedded mode in memory, filled from the saved index at start."
+        ),
+    )
+    qdrant_api_key: SecretStr | None = Field(
+        default=None, description="API key for the Qdrant server (never written to disk)."
+    )
     result_cache_size: int = Field(
         default=20_000, ge=0, description="Cached recommendation results (LRU entries)."
     )
@@ -54,6 +73,18 @@ class Settings(BaseSettings):
     def store_path(self) -> Path:
         """The SQLite file of the store."""
         return self.data_dir / "tastemaker.sqlite"
+
+    def index_options(self, collection: str) -> dict[str, Any]:
+        """What ``build_retriever``/``load_retriever`` take for a Qdrant index named
+        ``collection``: this deployment's location and key (empty for FAISS)."""
+        if self.index_backend != "qdrant":
+            return {}
+        key = self.qdrant_api_key.get_secret_value() if self.qdrant_api_key else None
+        return {
+            "qdrant_location": self.qdrant_url or ":memory:",
+            "qdrant_collection": collection,
+            "api_key": key,
+        }
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,9 @@
 """Retrieval: nearest-neighbour search over item vectors, with filters, kept beside the model.
 
 One :class:`Retriever` protocol; :class:`ExactRetriever` (NumPy brute force, the reference)
-and :class:`FaissRetriever` (flat, HNSW or IVF) implement it. Build one with
+and :class:`FaissRetriever` (flat, HNSW or IVF) implement it, and so does
+:class:`tastemaker.index.qdrant_index.QdrantRetriever` (kind ``qdrant``: a Qdrant collection,
+embedded or on a server; imported only when asked for, as its client takes ~2 s). Build one with
 :func:`build_retriever`, save it in ``index_dir(model_dir)``, read it back with
 :func:`load_retriever`.
 """

@@ -17,7 +17,7 @@ from tastemaker.validation import describe
 
 __all__ = ["IndexConfig", "IndexKind", "make_config"]
 
-IndexKind = Literal["exact", "flat", "hnsw", "ivf"]
+IndexKind = Literal["exact", "flat", "hnsw", "ivf", "qdrant"]
 
 
 class IndexConfig(RunConfig):
@@ -26,7 +26,8 @@ class IndexConfig(RunConfig):
     ``exact``: NumPy brute force (the reference). ``flat``: FAISS brute force, exact and faster.
     ``hnsw``: FAISS HNSW graph, approximate, fastest at large ``d``; cannot delete, so removed
     items are tombstoned until the next save. ``ivf``: FAISS inverted lists, approximate,
-    trained once enough vectors are added (searched exactly until then).
+    trained once enough vectors are added (searched exactly until then). ``qdrant``: a Qdrant
+    collection (embedded local mode, exact; or a server, HNSW unless ``qdrant_exact``).
     """
 
     kind: IndexKind = "flat"
@@ -41,7 +42,8 @@ class IndexConfig(RunConfig):
     exact_below: int = Field(default=2048, ge=0)
     exact_fraction: float | None = Field(default=None, ge=0.0, le=1.0)
     #: Flat drops up to this many excluded items from an over-fetched answer and turns more
-    #: into a FAISS ID selector (one per query batch); hnsw and ivf always over-fetch.
+    #: into a FAISS ID selector (one per query batch); hnsw and ivf always over-fetch. Qdrant
+    #: drops up to this many too and sends more as a ``must_not`` id condition.
     overfetch_max: int = Field(default=1024, ge=0)
     hnsw_m: int = Field(default=32, ge=4, le=256)
     hnsw_ef_construction: int = Field(default=200, ge=8)
@@ -56,6 +58,20 @@ class IndexConfig(RunConfig):
     #: Train once this many vectors are in the index; None: 39 per list (FAISS's own minimum),
     #: and at least 1000.
     ivf_train_min: int | None = Field(default=None, ge=1)
+
+    #: Where the Qdrant collection lives: ":memory:" (embedded, this process only), a folder
+    #: (embedded local mode, persisted; one process at a time) or an http(s) server URL. The
+    #: service sets it from its settings; an API key is never stored here.
+    qdrant_location: str = ":memory:"
+    qdrant_collection: str = Field(default="tastemaker-items", min_length=1, max_length=255)
+    #: Server only (the embedded mode always scans exactly): a full scan instead of HNSW.
+    qdrant_exact: bool = False
+    #: Server only: HNSW ef at search time and the graph's m at build time.
+    qdrant_hnsw_ef: int = Field(default=128, ge=1)
+    qdrant_hnsw_m: int = Field(default=16, ge=4, le=256)
+    #: Points per upsert request, and the seconds a server request may take.
+    qdrant_batch: int = Field(default=512, ge=1)
+    qdrant_timeout_s: float = Field(default=10.0, gt=0)
 
     def exact_limit(self, size: int) -> int:
         """Candidate count at or below which a filtered query is searched exactly."""

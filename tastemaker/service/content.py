@@ -95,10 +95,12 @@ def load_content_runtime(state: ServiceState) -> ContentRuntime | None:
     keep = [(n, item) for n, i in enumerate(export.ids) if (item := state.catalog.get(i))]
     ids = [item.id for _, item in keep]
     kind = "hnsw" if len(ids) >= HNSW_FROM else "flat"
+    options = state.settings.index_options(f"content-{folder.name}")  # the engine: settings
+    kind = "qdrant" if options else kind
     saved = folder / f"index-{kind}"
     retriever: Retriever | None = None
     if (saved / "manifest.json").is_file():
-        loaded = load_retriever(saved, dim=int(export.manifest["dim"]), kind=kind)
+        loaded = load_retriever(saved, dim=int(export.manifest["dim"]), kind=kind, **options)
         if list(loaded.ids) == ids:  # the catalogue has not changed since it was built
             retriever = loaded
     if retriever is None:
@@ -107,6 +109,7 @@ def load_content_runtime(state: ServiceState) -> ContentRuntime | None:
             ids,
             np.asarray(export.vectors)[[n for n, _ in keep]],
             [item for _, item in keep],
+            **options,
         )
         retriever.save(saved)
     return ContentRuntime(version=f"content:{export.manifest['encoder_id']}", retriever=retriever)

@@ -199,9 +199,11 @@ def load_two_tower_runtime(state: ServiceState) -> TwoTowerRuntime | None:
         ),
     )
     ids = [item.id for _, item in known] + [item.id for item in new]
-    saved = model.path / "index-flat"
+    options = state.settings.index_options(f"two-tower-{model.version}")  # the engine
+    kind = "qdrant" if options else "flat"
+    saved = model.path / f"index-{kind}"
     if (saved / "manifest.json").is_file():
-        loaded = load_retriever(saved, dim=model.dim + 2, kind="flat")
+        loaded = load_retriever(saved, dim=model.dim + 2, kind=kind, **options)
         if list(loaded.ids) == ids:
             runtime.retriever = loaded
             if new:
@@ -210,7 +212,9 @@ def load_two_tower_runtime(state: ServiceState) -> TwoTowerRuntime | None:
     rows = runtime._rows(model.item_vectors[[row for row, _ in known]], bias)
     if new:
         rows = np.vstack([rows, runtime.encode_items(new)])
-    runtime.retriever = build_retriever("flat", ids, rows, [item for _, item in known] + new)
+    runtime.retriever = build_retriever(
+        kind, ids, rows, [item for _, item in known] + new, **options
+    )
     runtime.retriever.save(saved)
     return runtime
 
