@@ -324,6 +324,63 @@ async def react_scores(
     return {"ssr": ssr, "react+yesno": yes}, cost, said
 
 
+PAIRWISE_SYSTEM = (
+    "You play one shopper in a fashion study. Answer exactly as that shopper would, with A or "
+    "B and nothing else."
+)
+PAIRWISE_ASK = (
+    "{persona}\n\nWhich of these two fashion items would you rather buy and wear? Think about "
+    "your style, colours, budget, age and gender.\n\nA: {a}\nB: {b}\nAnswer only A or B."
+)
+
+
+async def pairwise_scores(
+    server: EmbeddedServer, cases: list[Case], model: str
+) -> tuple[dict[tuple[str, str], float | None], dict[str, float]]:
+    """Comparison within a persona: every pair of the persona's items is asked in both orders
+    (position bias cancels) and P(A) read from the first token's logprobs; an item's score is
+    its mean preference over its comparisons (a one-step Bradley-Terry estimate). The rater
+    never learns which items are the fits: all pairs of the persona's items are compared, so
+    the cost per item grows with the items per persona (2 (n-1) one-token calls)."""
+    config = LLMConfig(base_url=server.base_url, model=model, concurrency=1, timeout_s=300)
+    scores: dict[tuple[str, str], float | None] = {}
+    calls = 0
+    async with LLMClient(config) as llm:
+        meter = Meter(llm)
+        frame = await llm.chat_frame(["system", "user"])
+        started = time.perf_counter()
+        for persona, fits, misfits in cases:
+            items = [*fits, *misfits]
+            wins: dict[str, list[float]] = {i.id: [] for i in items}
+            for x, first in enumerate(items):
+                for second in items[x + 1 :]:
+                    for a, b in ((first, second), (second, first)):
+                        ask = PAIRWISE_ASK.format(persona=persona.describe(), a=a.text, b=b.text)
+                        messages = [{"role": "system", "content": PAIRWISE_SYSTEM},
+                                    {"role": "user", "content": ask}]  # fmt: skip
+                        answer = await llm.complete(
+                            frame.render(messages), max_tokens=1, temperature=0.0, logprobs=20
+                        )
+                        calls += 1
+                        probs = answer.top_probs(0)
+                        p_a = sum(p for t, p in probs.items() if t.strip() == "A")
+                        p_b = sum(p for t, p in probs.items() if t.strip() == "B")
+                        if p_a + p_b >= 0.5:
+                            wins[a.id].append(p_a / (p_a + p_b))
+                            wins[b.id].append(p_b / (p_a + p_b))
+            for item in items:
+                won = wins[item.id]
+                scores[(persona.id, item.id)] = statistics.fmean(won) if won else None
+        seconds = time.perf_counter() - started
+    _, prompt_tokens, completion_tokens = meter.snapshot()
+    n = sum(len(f) + len(m) for _, f, m in cases)
+    cost = {"calls_per_rating": round(calls / n, 3),
+            "prompt_tokens_per_rating": round(prompt_tokens / n, 1),
+            "completion_tokens_per_rating": round(completion_tokens / n, 1),
+            "s_per_rating": round(seconds / n, 3)}  # fmt: skip
+    return scores, cost
+
+
 async def pipeline_vs_raw(
     server: EmbeddedServer, cases: list[Case], model: str
 ) -> dict[str, float]:
@@ -376,12 +433,12 @@ def start(path: Path, model: str, *, cache_prompt: bool = True) -> EmbeddedServe
 
 def quality(
     server: EmbeddedServer, cases: list[Case], names: Sequence[str], model: str, *,
-    profile: bool, embed: bool, react: bool = False,
+    profile: bool, embed: bool, react: bool = False, pairwise: bool = False,
 ) -> dict[str, dict[str, Any]]:  # fmt: skip
     """Accuracy and cost per rating of each strategy (and, with ``profile``, of each with the
     distilled profile; with ``embed``, the MiniLM similarity alone and in an ensemble), all
     measured in this one run on this one server; with ``react``, the two readings of a free-text
-    reaction (:func:`react_scores`)."""
+    reaction (:func:`react_scores`); with ``pairwise``, comparisons (:func:`pairwise_scores`)."""
     out: dict[str, dict[str, Any]] = {}
     scored: dict[str, dict[tuple[str, str], float | None]] = {}
     variants: list[tuple[str, list[Case], dict[str, float] | None]] = [("", cases, None)]
@@ -419,6 +476,12 @@ def quality(
             out[key] = {"pairwise_accuracy": round(pairwise_accuracy(cases, scores), 4),
                         "failures": sum(v is None for v in scores.values()), **cost}  # fmt: skip
             print(f"{key:>22}: " + json.dumps(out[key]), flush=True)
+    if pairwise:
+        scores, cost = asyncio.run(pairwise_scores(server, cases, model))
+        scored["pairwise"] = scores
+        out["pairwise"] = {"pairwise_accuracy": round(pairwise_accuracy(cases, scores), 4),
+                           "failures": sum(v is None for v in scores.values()), **cost}  # fmt: skip
+        print(f"{'pairwise':>22}: " + json.dumps(out["pairwise"]), flush=True)
     if embed:
         for suffix, variant, _ in variants:
             sims = embedding_scores(variant, use_profile=bool(suffix))
@@ -453,6 +516,8 @@ def main() -> None:
                         "in an ensemble with each strategy")  # fmt: skip
     parser.add_argument("--react", action="store_true",
                         help="also rate from a free-text reaction (SSR, then yes/no)")  # fmt: skip
+    parser.add_argument("--pairwise", action="store_true",
+                        help="also rate by A/B comparison within each persona")  # fmt: skip
     parser.add_argument("--quality-only", action="store_true",
                         help="accuracy and cost per rating only (no cache timings)")  # fmt: skip
     parser.add_argument("--compare-template", default="original-v1",
@@ -472,7 +537,7 @@ def main() -> None:
             names = args.strategies.split(",")
             results["strategies"] = quality(
                 server, cases, names, args.model, profile=args.profile, embed=args.embed,
-                react=args.react,
+                react=args.react, pairwise=args.pairwise,
             )  # fmt: skip
         finally:
             server.stop()
