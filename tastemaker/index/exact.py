@@ -63,6 +63,9 @@ class ExactRetriever(TableRetriever):
         with self._lock.write():
             self._table.delete(self._table.locate(ids))
 
+    def compact(self) -> None:
+        """Nothing to do: the table is the index, so removals leave nothing behind."""
+
     def save(self, directory: Path) -> Path:
         with self._lock.read():
             return write_index(

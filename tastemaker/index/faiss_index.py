@@ -32,8 +32,9 @@ delete, so removed labels stay in the graph as tombstones, dropped from every an
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
@@ -85,6 +86,14 @@ class _Plan:
         return positions[keep], scores[keep]
 
 
+@dataclass
+class _Changes:
+    """Writes made while :meth:`FaissRetriever.compact` builds a new index off the lock."""
+
+    added: set[str] = field(default_factory=set)
+    removed: bool = False
+
+
 class FaissRetriever(TableRetriever):
     """A FAISS index (``config.kind``: flat, hnsw or ivf) behind the :class:`Retriever` protocol."""
 
@@ -102,6 +111,8 @@ class FaissRetriever(TableRetriever):
         self._rows: _Labels = np.empty(0, dtype=np.int64)  # label -> row, -1 when removed
         self._next_label = 0
         self._tombstones = 0
+        self._compacting = threading.Lock()
+        self._since: _Changes | None = None  # what changed while a compaction builds
 
     @property
     def kind(self) -> str:
@@ -220,6 +231,8 @@ class FaissRetriever(TableRetriever):
             self._labels = np.concatenate([self._labels, labels])
             self._rows = np.concatenate([self._rows, np.arange(start, len(self._table))])
             self._next_label += len(checked)
+            if self._since is not None:
+                self._since.added.update(checked)
             if self._index is None and len(self._table) >= self.config.train_min():
                 self._rebuild()
 
@@ -234,6 +247,8 @@ class FaissRetriever(TableRetriever):
                     self._tombstones += int(rows.size)
                 else:
                     self._index.remove_ids(labels)
+            if self._since is not None:
+                self._since.removed = True
             self._table.delete(rows)
             keep = np.ones(self._labels.size, dtype=np.bool_)
             keep[rows] = False
@@ -246,15 +261,81 @@ class FaissRetriever(TableRetriever):
 
         Flat and IVF re-add their vectors (IVF keeps its trained quantizer); HNSW is rebuilt
         from scratch (seconds at 44k items), so it is done only when something was removed.
+        The new index is built from a copy of the table *outside* the lock, while searches,
+        adds and removes go on against the old one; only the swap takes the write lock, and
+        it replays what changed meanwhile (items added since are added to the new index,
+        items removed since are removed or tombstoned). A compaction that held the write
+        lock for the whole rebuild stalled every search for seconds.
         """
-        with self._lock.write():
-            self._compact()
+        with self._compacting:  # one compaction at a time; searches never wait on this
+            with self._lock.read():
+                if not self._needs_compaction():
+                    return
+                snapshot = list(self._table.ids)
+                vectors = np.array(self._table.vectors)  # delete() rewrites the buffer
+                template = self._index if self.kind == "ivf" else None
+                clone = None if template is None else faiss.clone_index(template)
+                self._since = _Changes()
+            try:
+                index = self._build(vectors, clone)
+            except BaseException:
+                self._since = None
+                raise
+            with self._lock.write():
+                changes, self._since = self._since, None
+                self._swap(index, snapshot, changes)
 
-    def _compact(self) -> None:
-        if self._next_label != len(self._table) or self._tombstones:
-            self._rebuild()
+    def _needs_compaction(self) -> bool:
+        return self._next_label != len(self._table) or self._tombstones > 0
+
+    def _build(self, vectors: Matrix, ivf: Any) -> Any:
+        """A new FAISS index over ``vectors`` with labels 0..n-1 (no lock held)."""
+        if self.kind == "ivf":
+            index = ivf if ivf is not None else parts.train_ivf(self.config, vectors)
+            index.reset()
+        else:
+            index = parts.new_index(self.config, self.dim)
+        if len(vectors):
+            index.add_with_ids(vectors, np.arange(len(vectors), dtype=np.int64))
+        return index
+
+    def _swap(self, index: Any, snapshot: list[str], changes: _Changes | None) -> None:
+        """Install ``index`` (built over ``snapshot``, label = position) and bring it up to
+        date with the table: rows added since get new labels, rows gone since are dropped
+        from it (HNSW: tombstoned). Holds the write lock."""
+        current = self._table.ids
+        if changes is None or not changes.removed:
+            # Only adds since the snapshot: the table is the snapshot plus rows at its end.
+            labels = np.arange(len(current), dtype=np.int64)
+            fresh = np.arange(len(snapshot), len(current))
+        else:
+            position = {item_id: n for n, item_id in enumerate(snapshot)}
+            labels = np.array(
+                [
+                    -1 if item_id in changes.added else position.get(item_id, -1)
+                    for item_id in current
+                ],
+                dtype=np.int64,
+            )
+            fresh = np.flatnonzero(labels < 0)
+        next_label = len(snapshot)
+        if fresh.size:
+            new_labels = np.arange(next_label, next_label + fresh.size, dtype=np.int64)
+            index.add_with_ids(self._table.vectors[fresh], new_labels)
+            labels[fresh] = new_labels
+            next_label += int(fresh.size)
+        rows = np.full(next_label, -1, dtype=np.int64)
+        rows[labels] = np.arange(len(current))
+        stale = next_label - len(current)  # labels in the new index whose item is gone
+        if stale and self.kind != "hnsw":
+            index.remove_ids(np.flatnonzero(rows < 0).astype(np.int64))
+        self._index, self._labels, self._rows = index, labels, rows
+        self._next_label = next_label
+        self._tombstones = stale if self.kind == "hnsw" else 0
 
     def _rebuild(self) -> None:
+        """Rebuild in place (the caller holds the write lock): for the first IVF training
+        and for a loaded index without its FAISS file."""
         vectors, size = self._table.vectors, len(self._table)
         labels = np.arange(size, dtype=np.int64)
         if self.kind == "ivf":
@@ -274,14 +355,12 @@ class FaissRetriever(TableRetriever):
     def save(self, directory: Path) -> Path:
         """Compact, then write the index folder (see :mod:`tastemaker.index.store`).
 
-        Searches wait only while compacting (an HNSW rebuild after removals: seconds to
-        minutes at 44k items), not while the files are written.
+        Searches never wait for the rebuild (see :meth:`compact`) nor for the files.
         """
         while True:
-            with self._lock.write():
-                self._compact()
+            self.compact()
             with self._lock.read():
-                if self._next_label != len(self._table) or self._tombstones:
+                if self._needs_compaction():
                     continue  # a remove slipped in between: compact again
                 return write_index(
                     directory,

@@ -108,6 +108,11 @@ class Retriever(Protocol):
         """Remove items; an id not in the index raises NotFoundError and removes nothing."""
         ...
 
+    def compact(self) -> None:
+        """Reclaim what removals left behind (FAISS HNSW tombstones, relabelled rows) without
+        stopping searches for the rebuild; a no-op where nothing is left behind."""
+        ...
+
     def save(self, directory: Path) -> Path:
         """Write the index to ``directory`` (replaced atomically); returns it."""
         ...

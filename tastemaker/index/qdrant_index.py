@@ -272,6 +272,9 @@ class QdrantRetriever(TableRetriever):
 
     # -- persistence --------------------------------------------------------------------------
 
+    def compact(self) -> None:
+        """Nothing to do: qdrant's own optimizer vacuums deleted points in the background."""
+
     def save(self, directory: Path) -> Path:
         """Write the index folder (see :mod:`tastemaker.index.store`); the collection stays
         where it is, and :meth:`load` checks it against the saved ids."""

@@ -332,3 +332,64 @@ def test_a_filter_pointing_away_from_the_query_keeps_recall(kind: str) -> None:
     want = [brute_force(catalogue, q, 10, men)[0] for q in queries]
     assert all(h.item_id < "i1500" for hits in got for h in hits)
     assert recall(got, want) == 1.0
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_compaction_builds_off_the_lock_and_keeps_writes_made_meanwhile(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While compact() builds the new FAISS index, searches, adds and removes go on (they
+    used to wait for the whole rebuild: seconds at 44k items); the swap then keeps them."""
+    from tastemaker.index import _faiss_parts
+
+    catalogue = random_catalogue(1200, 8, seed=21)
+    index = FaissRetriever(8, IndexConfig(kind=kind, **FAISS_ALWAYS))
+    first = catalogue.subset(range(1000))
+    index.add(first.ids, first.vectors, first.columns)
+    index.remove(first.ids[::5])  # something for compact() to reclaim
+
+    building, release = threading.Event(), threading.Event()
+    real_new_index = _faiss_parts.new_index
+
+    def slow_new_index(config: IndexConfig, dim: int) -> Any:
+        building.set()
+        assert release.wait(10), "the test never released the build"
+        return real_new_index(config, dim)
+
+    monkeypatch.setattr(_faiss_parts, "new_index", slow_new_index)
+    compaction = threading.Thread(target=index.compact)
+    compaction.start()
+    assert building.wait(10)
+
+    def writes_while_building() -> None:
+        index.search(catalogue.vectors[:3], 5)
+        rest = catalogue.subset(range(1000, 1200))
+        index.add(rest.ids, rest.vectors, rest.columns)
+        index.remove([*first.ids[1:5], *rest.ids[::10]])
+        again = catalogue.subset([5, 10])  # removed before, added back with new vectors
+        index.add(again.ids, catalogue.vectors[[1100, 1101]], again.columns)
+
+    writer = threading.Thread(target=writes_while_building)
+    writer.start()
+    writer.join(5)
+    blocked = writer.is_alive()
+    release.set()
+    compaction.join(10)
+    writer.join(10)
+    assert not blocked, "a search or write waited for the rebuild"
+
+    monkeypatch.setattr(_faiss_parts, "new_index", real_new_index)
+    gone = {*first.ids[::5], *first.ids[1:5], *catalogue.ids[1000:1200:10]}
+    gone -= {catalogue.ids[5], catalogue.ids[10]}
+    expected_ids = [i for i in catalogue.ids if i not in gone]
+    assert sorted(index.ids) == sorted(expected_ids)
+    rows = [catalogue.ids.index(i) for i in index.ids]
+    reference = catalogue.subset(rows)
+    reference.vectors[index.ids.index(catalogue.ids[5])] = catalogue.vectors[1100]
+    reference.vectors[index.ids.index(catalogue.ids[10])] = catalogue.vectors[1101]
+    queries = np.random.default_rng(22).standard_normal((30, 8)).astype(np.float32)
+    want = [brute_force(reference, q, 10, None)[0] for q in queries]
+    assert recall(index.search(queries, 10), want) >= (1.0 if kind == "flat" else 0.95)
+    index.compact()  # what the swap left behind (removed since the snapshot) goes too
+    assert index.tombstones == 0
+    assert recall(index.search(queries, 10), want) >= (1.0 if kind == "flat" else 0.95)
