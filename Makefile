@@ -46,6 +46,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check tastemaker tests bench
 	$(BIN)/ruff format --check tastemaker tests bench
 	$(BIN)/mypy --strict tastemaker
+	$(BIN)/lint-imports
 
 test: lint web-lint web-test web-build chromium model-test
 	$(BIN)/pytest -q

@@ -242,7 +242,7 @@ def in_process_search_ms(
     """
     from tastemaker.index import ItemFilter, set_search_threads
     from tastemaker.service.app import build_state
-    from tastemaker.service.runtime import load_runtime
+    from tastemaker.service.loading import load_runtime
     from tastemaker.settings import Settings
 
     set_search_threads(1)  # as the service does at start-up

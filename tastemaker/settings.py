@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     result_cache_size: int = Field(
         default=20_000, ge=0, description="Cached recommendation results (LRU entries)."
     )
+    worker_threads: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description=(
+            "Threads that run the service's blocking work (searches, the towers' forward "
+            "passes, store writes, index compaction) off the event loop."
+        ),
+    )
 
     @property
     def store_path(self) -> Path:

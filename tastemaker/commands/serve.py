@@ -30,7 +30,7 @@ def serve_command(
     import uvicorn
 
     from tastemaker.service.app import create_app
-    from tastemaker.service.runtime import load_runtime
+    from tastemaker.service.loading import load_runtime
     from tastemaker.settings import Settings, get_settings
 
     base = get_settings()

@@ -24,12 +24,12 @@ from starlette.types import Scope
 from tastemaker import __version__
 from tastemaker.index import set_search_threads
 from tastemaker.service.catalog import CatalogView
-from tastemaker.service.deps import ServiceState
 from tastemaker.service.hotpath import RecommendationsHotPath
 from tastemaker.service.limits import BodySizeLimit
 from tastemaker.service.metrics import MetricsMiddleware
 from tastemaker.service.problems import install_problem_handlers
 from tastemaker.service.routes import admin, catalog, health, insights, users
+from tastemaker.service.state import ServiceState
 from tastemaker.service.users import UserEntry
 from tastemaker.settings import Settings
 from tastemaker.store import open_store
@@ -105,7 +105,7 @@ def create_app(
             yield
         finally:
             gc.unfreeze()
-            state.store.close()
+            state.close()
 
     app = FastAPI(
         title="tastemaker",

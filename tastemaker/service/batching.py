@@ -3,13 +3,15 @@
 Under load, many requests arrive within a millisecond of each other; running the tower once
 for all of them costs little more than running it for one. The batcher waits at most
 ``max_wait_s`` after the first request (or until ``max_batch`` are queued), runs the function
-in a worker thread so the event loop keeps accepting requests, and hands each caller its row.
+in the service's worker pool (``executor``; None: asyncio's default pool) so the event loop
+keeps accepting requests, and hands each caller its row.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -25,9 +27,15 @@ class MicroBatcher(Generic[T]):
     """``await batcher.submit(x)`` → the row of ``fn([..., x, ...])`` that belongs to ``x``."""
 
     def __init__(
-        self, fn: Callable[[Sequence[T]], Matrix], *, max_batch: int = 64, max_wait_s: float = 0.002
+        self,
+        fn: Callable[[Sequence[T]], Matrix],
+        *,
+        max_batch: int = 64,
+        max_wait_s: float = 0.002,
+        executor: Executor | None = None,
     ) -> None:
         self.fn = fn
+        self.executor = executor
         self.max_batch = max_batch
         self.max_wait_s = max_wait_s
         self._pending: list[tuple[T, asyncio.Future[npt.NDArray[np.float32]]]] = []
@@ -59,7 +67,8 @@ class MicroBatcher(Generic[T]):
         self.batches += 1
         self.items += len(batch)
         try:
-            rows = await asyncio.to_thread(self.fn, [value for value, _ in batch])
+            values = [value for value, _ in batch]
+            rows = await asyncio.get_running_loop().run_in_executor(self.executor, self.fn, values)
         except Exception as exc:  # every waiter learns of the failure
             for _, future in batch:
                 if not future.done():

@@ -20,7 +20,7 @@ from tastemaker.store.users import UserProfile
 
 if TYPE_CHECKING:
     from tastemaker.embed.protocol import TextEncoder
-    from tastemaker.service.deps import ServiceState
+    from tastemaker.service.state import ServiceState
 
 __all__ = ["HNSW_FROM", "ContentRuntime", "load_content_runtime"]
 

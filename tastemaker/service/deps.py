@@ -3,76 +3,32 @@
 They are ``async`` because they only look things up: FastAPI runs a plain ``def`` dependency in
 its thread pool, and that hop cost more than the rest of a cached recommendation request.
 
-The resources live on ``app.state.service`` (one :class:`ServiceState`, built at start-up) and
-tests build their own app around a state of their own, never the development database.
+The resources live on ``app.state.service`` (one
+:class:`~tastemaker.service.state.ServiceState`, built at start-up) and tests build their own
+app around a state of their own, never the development database.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
-import numpy as np
-import numpy.typing as npt
 from fastapi import Depends, Header, HTTPException, Query, Request
 
-from tastemaker.errors import NotReadyError
-from tastemaker.service.batching import MicroBatcher
-from tastemaker.service.cache import ResultCache
 from tastemaker.service.catalog import CatalogView
-from tastemaker.service.users import UserRegistry
+from tastemaker.service.state import ServiceState
 from tastemaker.settings import Settings
 from tastemaker.store.db import Store
-from tastemaker.store.users import UserProfile
-
-if TYPE_CHECKING:
-    from tastemaker.service.runtime import Runtime
 
 __all__ = [
     "MAX_FILTER_VALUES",
     "CatalogDep",
     "FiltersDep",
-    "ServiceState",
     "SettingsDep",
     "StateDep",
     "StoreDep",
     "require_admin",
 ]
-
-
-@dataclass
-class ServiceState:
-    """Everything the routes share: settings, the store (for writes), the in-memory catalogue,
-    and the recommender runtime once a model is loaded."""
-
-    settings: Settings
-    store: Store
-    catalog: CatalogView
-    runtime: Runtime | None = None
-    users: UserRegistry = field(default_factory=UserRegistry)
-    results: ResultCache[object] = field(default_factory=lambda: ResultCache(20_000))
-    _batchers: dict[str, MicroBatcher[UserProfile]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.results = ResultCache(self.settings.result_cache_size)
-
-    async def encode_user(self, profile: UserProfile) -> tuple[npt.NDArray[np.float32], str]:
-        """The profile's query vector, micro-batched with concurrent requests, and the version
-        of the model that made it (a reload never mixes two models' vectors)."""
-        runtime = self.require_runtime()
-        batcher = self._batchers.get(runtime.version)
-        if batcher is None:
-            batcher = MicroBatcher(runtime.encode_users)
-            self._batchers = {runtime.version: batcher}
-        return await batcher.submit(profile), runtime.version
-
-    def require_runtime(self) -> Runtime:
-        """The loaded model; without one, recommendation routes answer 503."""
-        runtime = self.runtime
-        if runtime is None:
-            raise NotReadyError("no model loaded: run `tastemaker train` (or `embed items`)")
-        return runtime
 
 
 async def _state(request: Request) -> ServiceState:

@@ -23,15 +23,26 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tastemaker.errors import TastemakerError
 from tastemaker.index import FILTER_FIELDS, ItemFilter
 from tastemaker.service.deps import MAX_FILTER_VALUES
-from tastemaker.service.recommend import DEFAULT_K, MAX_K, stored_user_recommendations
-from tastemaker.service.routes.users import router
+from tastemaker.service.recommend import (
+    DEFAULT_K,
+    MAX_K,
+    USER_RECOMMENDATIONS,
+    user_recommendations_body,
+)
 
 __all__ = ["RecommendationsHotPath", "RecommendationsQuery", "parse_query"]
 
-#: The route this path stands in for (metrics label requests with its template).
-_ROUTE = next(r for r in router.routes if getattr(r, "name", "") == "user_recommendations")
+
+@dataclass(frozen=True)
+class _RouteLabel:
+    """What the metrics read of ``scope["route"]``: the template of the route stood in for."""
+
+    path: str
+
+
+_ROUTE = _RouteLabel(USER_RECOMMENDATIONS)
 #: Its path around the user id: "/api/users/" and "/recommendations".
-_PREFIX, _, _SUFFIX = str(getattr(_ROUTE, "path", "")).partition("{user_id}")
+_PREFIX, _, _SUFFIX = USER_RECOMMENDATIONS.partition("{user_id}")
 _FLAGS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -82,7 +93,7 @@ class RecommendationsHotPath:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = self._answer(scope) if scope["type"] == "http" else None
+        body = await self._answer(scope) if scope["type"] == "http" else None
         if body is None:
             await self.app(scope, receive, send)
             return
@@ -99,7 +110,7 @@ class RecommendationsHotPath:
         )
         await send({"type": "http.response.body", "body": body})
 
-    def _answer(self, scope: Scope) -> bytes | None:
+    async def _answer(self, scope: Scope) -> bytes | None:
         path: str = scope["path"]
         if (
             scope["method"] != "GET"
@@ -116,7 +127,7 @@ class RecommendationsHotPath:
         if query is None or state is None:
             return None
         try:
-            return stored_user_recommendations(
+            return await user_recommendations_body(
                 state, user_id, k=query.k, exclude_seen=query.exclude_seen,
                 item_filter=query.item_filter,
             )  # fmt: skip

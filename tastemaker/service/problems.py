@@ -6,6 +6,7 @@ status and a ``application/problem+json`` body with a clear ``detail``.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tastemaker.errors import (
     ConfigError,
     DataError,
+    EncoderError,
+    IndexServerError,
+    LLMError,
     NotFoundError,
     NotReadyError,
     StoreError,
@@ -25,12 +29,17 @@ from tastemaker.service.schemas import Problem
 
 __all__ = ["install_problem_handlers", "problem", "problem_responses"]
 
+_log = logging.getLogger("tastemaker.service")
+
 _STATUS: list[tuple[type[TastemakerError], int, str]] = [
     (NotReadyError, 503, "Not ready"),
     (NotFoundError, 404, "Not found"),
     (DataError, 422, "Invalid data"),
     (ConfigError, 400, "Bad request"),
     (StoreError, 503, "Store unavailable"),
+    (EncoderError, 503, "Encoder unavailable"),
+    (IndexServerError, 503, "Index server unavailable"),
+    (LLMError, 503, "LLM unavailable"),
 ]
 
 
@@ -42,7 +51,7 @@ _DESCRIPTIONS = {
     404: "Not found",
     413: "Request body too large",
     422: "Invalid request or data",
-    503: "No model loaded, or the store is unavailable",
+    503: "No model loaded, or the store, encoder or index server is unavailable",
 }
 
 
@@ -90,6 +99,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         ]
         detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
         return problem(422, "Invalid request", detail, errors=errors)
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        # Not an error a user can cause (those are TastemakerErrors): a bug. The client gets
+        # a problem document without internals; the log keeps the traceback.
+        _log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem(500, "Internal error", f"unexpected {type(exc).__name__}; see the log")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -10,20 +10,59 @@ import numpy.typing as npt
 
 from tastemaker.index import ItemFilter
 from tastemaker.service.catalog import CatalogView
-from tastemaker.service.deps import ServiceState
-from tastemaker.service.routes.catalog import public
 from tastemaker.service.runtime import Runtime
 from tastemaker.service.schemas import Recommendation, Recommendations
+from tastemaker.service.state import ServiceState
 from tastemaker.service.users import UserEntry
+from tastemaker.service.views import public
 from tastemaker.store.users import UserProfile
 
-__all__ = ["DEFAULT_K", "MAX_K", "recommend", "stored_user_recommendations"]
+__all__ = [
+    "DEFAULT_K",
+    "MAX_K",
+    "USER_RECOMMENDATIONS",
+    "recommend",
+    "stored_user_recommendations",
+    "user_recommendations_body",
+]
 
 #: Liked items compared with each result to explain it (the most recent ones).
 _EXPLAIN_WITH = 50
 #: How many items a recommendation route returns by default, and at most.
 DEFAULT_K = 12
 MAX_K = 100
+#: The stored shopper's recommendations route (the hot path answers it before routing).
+USER_RECOMMENDATIONS = "/api/users/{user_id}/recommendations"
+
+_Key = tuple[str, int, str, int, bool, ItemFilter | None]
+
+
+async def user_recommendations_body(
+    state: ServiceState,
+    user_id: str,
+    *,
+    k: int,
+    exclude_seen: bool,
+    item_filter: ItemFilter | None,
+) -> bytes:
+    """:func:`stored_user_recommendations`, answered on the event loop from the cache when
+    it holds the body, else computed in the worker pool (the search and the reasons)."""
+    runtime = state.require_runtime()
+    entry = state.users.get(user_id)
+    if entry.model_version == runtime.version:
+        cached = state.results.get(_key(entry, runtime, k, exclude_seen, item_filter))
+        if isinstance(cached, bytes):
+            return cached
+    return await state.run(
+        stored_user_recommendations, state, user_id, k=k, exclude_seen=exclude_seen,
+        item_filter=item_filter,
+    )  # fmt: skip
+
+
+def _key(
+    entry: UserEntry, runtime: Runtime, k: int, exclude_seen: bool, item_filter: ItemFilter | None
+) -> _Key:
+    return (entry.id, entry.version, runtime.version, k, exclude_seen, item_filter)
 
 
 def stored_user_recommendations(
@@ -37,14 +76,14 @@ def stored_user_recommendations(
     """The JSON body of a stored shopper's recommendations, cached per (user version, model,
     parameters). The cache holds the encoded JSON, so a repeated request skips the search,
     validation and encoding. Raises NotReadyError without a model, NotFoundError for an
-    unknown user."""
+    unknown user. Blocking (a search): called in the worker pool."""
     runtime = state.require_runtime()
     entry = state.users.get(user_id)
     if entry.model_version != runtime.version:  # the model was reloaded since
         vector = runtime.encode_users([entry.profile])[0]
         entry = UserEntry(entry.id, entry.version, entry.profile, vector, runtime.version)
         state.users.put(entry)
-    key = (user_id, entry.version, runtime.version, k, exclude_seen, item_filter)
+    key = _key(entry, runtime, k, exclude_seen, item_filter)
     cached = state.results.get(key)
     if isinstance(cached, bytes):
         return cached

@@ -10,12 +10,14 @@ reasons). Two implement :class:`Runtime`:
 * :class:`~tastemaker.service.content.ContentRuntime` — items are their text embeddings (the
   ``embed`` export) and a user is a blend of the items they chose. It needs no training, so
   the service can recommend from the first import.
+
+:func:`tastemaker.service.loading.load_runtime` picks which one to serve.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -24,10 +26,7 @@ from tastemaker.catalog.schema import Item
 from tastemaker.index import ItemFilter, ItemMetadata, Retriever
 from tastemaker.store.users import UserProfile
 
-if TYPE_CHECKING:
-    from tastemaker.service.deps import ServiceState
-
-__all__ = ["Runtime", "category_mask", "load_runtime", "unit"]
+__all__ = ["Runtime", "category_mask", "unit"]
 
 Matrix = npt.NDArray[np.float32]
 Mask = npt.NDArray[np.bool_]
@@ -72,13 +71,3 @@ def category_mask(metadata: ItemMetadata, category: str) -> Mask:
     for field in ONBOARDING_FIELDS:
         mask |= metadata.mask(ItemFilter(**{field: [category]}))[0]
     return mask
-
-
-def load_runtime(state: ServiceState) -> Runtime | None:
-    """The newest exported two-tower model when there is one, else the content runtime over
-    the newest text-embedding export, else None (the service then answers 503 on
-    /api/ready)."""
-    from tastemaker.service.content import load_content_runtime
-    from tastemaker.service.twotower import load_two_tower_runtime
-
-    return load_two_tower_runtime(state) or load_content_runtime(state)

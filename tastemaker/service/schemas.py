@@ -172,3 +172,10 @@ class Problem(BaseModel):
     errors: list[ProblemField] | None = Field(
         default=None, description="For 422 on a malformed request: every invalid field."
     )
+
+
+class Compaction(BaseModel):
+    """The answer of ``POST /api/admin/compact``."""
+
+    model_version: str
+    items: int = Field(description="Items in the index when the compaction started.")

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tastemaker.catalog.schema import Item
+from tastemaker.errors import ConfigError
 from tastemaker.index import ItemMetadata, Retriever, build_retriever, load_retriever
 from tastemaker.service.runtime import Matrix, category_mask, unit
 from tastemaker.store.users import UserProfile
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from tastemaker.embed import TextEncoder
     from tastemaker.model.export import ServingModel
     from tastemaker.model.foldin import UserEncoder
-    from tastemaker.service.deps import ServiceState
+    from tastemaker.service.state import ServiceState
 
 __all__ = ["TWO_TOWER", "TwoTowerRuntime", "load_two_tower_runtime"]
 
@@ -134,7 +135,9 @@ class TwoTowerRuntime:
         if self.model.item_tower.text is not None:
             encode = self.text if self.model.text_tail is None else self.item_text
             if encode is None:
-                raise RuntimeError("this model reads item text, and no text encoder is set")
+                raise ConfigError(
+                    f"model {self.model.version}: it reads item text, and no text encoder is set"
+                )
             text = encode([item_text(item) for item in items])
         return fold_in_items(self.model, records, text)
 

@@ -51,7 +51,7 @@ def embedded_template(tmp_path_factory: pytest.TempPathFactory, sample_catalog: 
 @pytest.fixture
 def model_client(tmp_path: Path, embedded_template: Path) -> Iterator[TestClient]:
     """A service with a model loaded (the content runtime over the sample's text vectors)."""
-    from tastemaker.service.runtime import load_runtime
+    from tastemaker.service.loading import load_runtime
 
     data = tmp_path / "data"
     shutil.copytree(embedded_template, data)
@@ -97,7 +97,7 @@ def two_tower_dir(tmp_path: Path, two_tower_template: Path) -> Path:
 @pytest.fixture
 def two_tower_client(two_tower_dir: Path) -> Iterator[TestClient]:
     """A service over the sample catalogue serving the trained two-tower model."""
-    from tastemaker.service.runtime import load_runtime
+    from tastemaker.service.loading import load_runtime
 
     settings = Settings(data_dir=two_tower_dir, admin_token=ADMIN_TOKEN, max_body_bytes=4096)
     with TestClient(create_app(settings, runtime_loader=load_runtime)) as test_client:

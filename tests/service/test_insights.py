@@ -87,7 +87,7 @@ def test_counts_follow_new_ratings_written_by_another_process(
 
 @pytest.fixture
 def metrics_client(tmp_path: Path, embedded_template: Path) -> Iterator[tuple[TestClient, Path]]:
-    from tastemaker.service.runtime import load_runtime
+    from tastemaker.service.loading import load_runtime
 
     data = tmp_path / "data"
     shutil.copytree(embedded_template, data)

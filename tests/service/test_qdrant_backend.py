@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from tastemaker.errors import IndexServerError
 from tastemaker.index.qdrant_index import QdrantRetriever
 from tastemaker.service.app import create_app
-from tastemaker.service.runtime import load_runtime
+from tastemaker.service.loading import load_runtime
 from tastemaker.settings import Settings
 from tests.service.conftest import ADMIN_TOKEN
 

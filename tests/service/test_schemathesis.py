@@ -89,7 +89,9 @@ NEGATIVE_CHECKS = [*CHECKS, checks.negative_data_rejection]
 #: their bad limits, k and bodies by hand.
 SERIALISED_VALID = {"listItems", "recommend", "getUserRecommendations"}
 #: Operations whose only inputs are free-form strings (ids): no request can break the schema.
-NOTHING_TO_NEGATE = {"getItem", "getItemImage", "getItemEmbedding", "removeItem", "reloadModel"}
+NOTHING_TO_NEGATE = {
+    "getItem", "getItemImage", "getItemEmbedding", "removeItem", "reloadModel", "compactIndex",
+}  # fmt: skip
 
 
 def _fuzz(

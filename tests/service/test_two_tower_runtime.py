@@ -14,7 +14,7 @@ from tastemaker.catalog.schema import Item
 from tastemaker.index import ItemFilter
 from tastemaker.model import TrainingRun, run_training
 from tastemaker.service.app import build_state
-from tastemaker.service.runtime import load_runtime
+from tastemaker.service.loading import load_runtime
 from tastemaker.service.twotower import TwoTowerRuntime
 from tastemaker.settings import Settings
 from tastemaker.store import open_store

@@ -1,4 +1,7 @@
-"""Admin routes (bearer token): add and remove items live, reload the model."""
+"""Admin routes (bearer token): add and remove items live, compact the index, reload the model.
+
+Each runs its blocking part (the item tower, the SQLite write, the index change, the
+compaction) in the service's worker pool, so searches keep being answered meanwhile."""
 
 from __future__ import annotations
 
@@ -6,12 +9,15 @@ import gc
 
 from fastapi import APIRouter, Depends, status
 
-from tastemaker.catalog.schema import FieldError, item_from_fields
+from tastemaker.catalog.schema import FieldError, Item, item_from_fields
 from tastemaker.errors import DataError, NotFoundError
 from tastemaker.service.deps import StateDep, require_admin
+from tastemaker.service.loading import load_runtime
 from tastemaker.service.problems import problem_responses
-from tastemaker.service.routes.catalog import public
-from tastemaker.service.schemas import ItemIn, ItemPublic
+from tastemaker.service.schemas import Compaction, ItemIn, ItemPublic
+from tastemaker.service.state import ServiceState
+from tastemaker.service.users import UserEntry
+from tastemaker.service.views import public
 from tastemaker.store.items import upsert_items
 
 router = APIRouter(
@@ -28,21 +34,26 @@ router = APIRouter(
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 413, 422, 503),
 )
-def add_item(body: ItemIn, state: StateDep) -> ItemPublic:
+async def add_item(body: ItemIn, state: StateDep) -> ItemPublic:
     """Store a new (or changed) item and make it searchable at once, through the item tower."""
-    runtime = state.require_runtime()
+    state.require_runtime()
     try:
         item = item_from_fields(body.model_dump())
     except FieldError as exc:
         raise DataError(f"{exc.field}: {exc.reason}") from None
-    vector = runtime.encode_items([item])
+    await state.run(_add_item, state, item)
+    return public(item)
+
+
+def _add_item(state: ServiceState, item: Item) -> None:
+    runtime = state.require_runtime()
+    vector = runtime.encode_items([item])  # first: an encoder error changes nothing
     upsert_items(state.store, [item], source="api")
     if item.id in runtime.retriever:
         runtime.retriever.remove([item.id])
     runtime.retriever.add([item.id], vector, [item])
     state.catalog.upsert(item)
     state.results.clear()  # cached lists were computed without the item
-    return public(item)
 
 
 @router.delete(
@@ -51,10 +62,14 @@ def add_item(body: ItemIn, state: StateDep) -> ItemPublic:
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 422),
 )
-def remove_item(item_id: str, state: StateDep) -> None:
+async def remove_item(item_id: str, state: StateDep) -> None:
     """Remove an item from the store, the catalogue and the index."""
     if item_id not in state.catalog:
         raise NotFoundError(f"item {item_id!r} not found")
+    await state.run(_remove_item, state, item_id)
+
+
+def _remove_item(state: ServiceState, item_id: str) -> None:
     with state.store.transaction() as conn:
         conn.execute("DELETE FROM items WHERE id = ?", (item_id,))
     state.catalog.remove(item_id)
@@ -64,20 +79,25 @@ def remove_item(item_id: str, state: StateDep) -> None:
     state.results.clear()  # cached lists may hold the item
 
 
+@router.post("/compact", operation_id="compactIndex", responses=problem_responses(503))
+async def compact_index(state: StateDep) -> Compaction:
+    """Reclaim what removals left in the index (HNSW tombstones, relabelled rows). The new
+    index is built while searches and writes go on; only the swap pauses them."""
+    runtime = state.require_runtime()
+    before = len(runtime.retriever)
+    await state.run(runtime.retriever.compact)
+    return Compaction(model_version=runtime.version, items=before)
+
+
 @router.post("/reload", operation_id="reloadModel", responses=problem_responses(404, 422))
 async def reload_model(state: StateDep) -> dict[str, str | int]:
     """Load the newest model and swap it in; requests in flight finish on the old one."""
-    import asyncio
-
-    from tastemaker.service.runtime import load_runtime
-    from tastemaker.service.users import UserEntry
-
-    runtime = await asyncio.to_thread(load_runtime, state)
+    runtime = await state.run(load_runtime, state)
     if runtime is None:
         raise NotFoundError("no model to load")
     entries = [state.users.get(i) for i in state.users.ids()]
     if entries:
-        vectors = await asyncio.to_thread(runtime.encode_users, [e.profile for e in entries])
+        vectors = await state.run(runtime.encode_users, [e.profile for e in entries])
         for entry, vector in zip(entries, vectors, strict=True):
             state.users.put(
                 UserEntry(entry.id, entry.version, entry.profile, vector, runtime.version)

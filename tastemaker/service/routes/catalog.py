@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -10,41 +9,17 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
 from tastemaker.catalog.images import IMAGE_SUFFIXES
-from tastemaker.catalog.schema import Item
 from tastemaker.errors import NotFoundError
 from tastemaker.service.catalog import CATEGORY_FIELDS, ItemQuery
 from tastemaker.service.deps import CatalogDep, FiltersDep
 from tastemaker.service.problems import problem_responses
 from tastemaker.service.schemas import Categories, CategoryCount, ItemPage, ItemPublic
+from tastemaker.service.views import public
 
 router = APIRouter(prefix="/api", tags=["catalogue"])
 
 #: Images never change under one id, so browsers may keep them for a day.
 IMAGE_CACHE_CONTROL = "public, max-age=86400"
-
-
-@lru_cache(maxsize=65_536)
-def public(item: Item) -> ItemPublic:
-    """The API view of an item: the image as a URL of this API, never a file path.
-
-    Cached by value (items are frozen): every recommendation list builds ten of these, and a
-    changed item is a different key."""
-    return ItemPublic(
-        id=item.id,
-        name=item.name,
-        gender=item.gender,
-        master_category=item.master_category,
-        sub_category=item.sub_category,
-        article_type=item.article_type,
-        base_colour=item.base_colour,
-        season=item.season,
-        year=item.year,
-        usage=item.usage,
-        brand=item.brand,
-        price=item.price,
-        description=item.description,
-        image_url=f"/api/items/{item.id}/image" if item.image_path else None,
-    )
 
 
 @router.get("/categories", operation_id="listCategories")

@@ -11,7 +11,13 @@ from tastemaker.errors import DataError, NotFoundError
 from tastemaker.index import ItemFilter
 from tastemaker.service.deps import CatalogDep, FiltersDep, StateDep
 from tastemaker.service.problems import problem_responses
-from tastemaker.service.recommend import DEFAULT_K, MAX_K, recommend, stored_user_recommendations
+from tastemaker.service.recommend import (
+    DEFAULT_K,
+    MAX_K,
+    USER_RECOMMENDATIONS,
+    recommend,
+    user_recommendations_body,
+)
 from tastemaker.service.schemas import (
     FeedbackIn,
     FeedbackOut,
@@ -49,19 +55,17 @@ async def create_user_route(body: Onboarding, state: StateDep) -> UserCreated:
     """Onboard a shopper; their vector comes from the user tower at once (no retraining)."""
     profile = _profile(body, state.catalog)
     vector, model_version = await state.encode_user(profile)
-    user = create_user(state.store, profile)
+    user = await state.run(create_user, state.store, profile)
     state.users.put(UserEntry(user.id, user.version, profile, vector, model_version))
     return UserCreated(id=user.id, version=user.version)
 
 
-# Search routes are ``async``: they run on the event-loop thread, where start-up limited FAISS
-# to one OpenMP thread (the limit is per thread; in the worker pool FAISS would use every core
-# and a 1 ms search took 13 ms under load). A search is short enough not to stall the loop.
-# Well-formed requests to this route are answered by :mod:`tastemaker.service.hotpath` before
-# FastAPI's routing and parameter machinery; this route documents it, validates everything
-# else and answers with the same bytes (:func:`stored_user_recommendations`).
+# Searches, forward passes and store writes run in the service's worker pool (state.run), so a
+# slow one never stalls the event loop. Well-formed requests to this route are answered by
+# :mod:`tastemaker.service.hotpath` before FastAPI's routing and parameter machinery; this
+# route documents it, validates everything else and answers with the same bytes.
 @router.get(
-    "/users/{user_id}/recommendations",
+    USER_RECOMMENDATIONS.removeprefix(router.prefix),
     operation_id="getUserRecommendations",
     response_model=Recommendations,
     responses=problem_responses(404, 422, 503),
@@ -75,7 +79,7 @@ async def user_recommendations(
     filters: FiltersDep,
 ) -> Response:
     """Recommendations for a stored shopper, cached per (user version, model, parameters)."""
-    body = stored_user_recommendations(
+    body = await user_recommendations_body(
         state, user_id, k=k, exclude_seen=exclude_seen, item_filter=_item_filter(filters)
     )
     return Response(body, media_type="application/json")
@@ -98,8 +102,8 @@ async def stateless_recommendations(
     vector, _ = await state.encode_user(profile)
     item_filter = _item_filter(filters)
     seen = profile.liked + profile.disliked if exclude_seen else ()
-    items = recommend(runtime, state.catalog, vector, profile, k=k, item_filter=item_filter,
-                      exclude=seen)  # fmt: skip
+    items = await state.run(recommend, runtime, state.catalog, vector, profile, k=k,
+                            item_filter=item_filter, exclude=seen)  # fmt: skip
     return Recommendations(user_id=None, model_version=runtime.version, items=items)
 
 
@@ -114,7 +118,9 @@ async def give_feedback(user_id: str, body: FeedbackIn, state: StateDep) -> Feed
     if (body.kind == "rating") != (body.value is not None):
         raise DataError("value: give a value for kind=rating, and only then")
     state.users.get(user_id)
-    user = record_feedback(state.store, user_id, body.item_id, body.kind, body.value)
+    user = await state.run(
+        record_feedback, state.store, user_id, body.item_id, body.kind, body.value
+    )
     vector, model_version = await state.encode_user(user.profile)
     state.users.put(UserEntry(user.id, user.version, user.profile, vector, model_version))
     return FeedbackOut(user_id=user.id, version=user.version)
@@ -132,8 +138,8 @@ async def similar_items(item_id: str, state: StateDep, k: K = DEFAULT_K) -> Reco
         raise NotFoundError(f"item {item_id!r} not found")
     vector = runtime.similar_queries([item_id])[0]
     profile = UserProfile(liked=(item_id,))
-    items = recommend(runtime, state.catalog, vector, profile, k=k, item_filter=None,
-                      exclude=(item_id,))  # fmt: skip
+    items = await state.run(recommend, runtime, state.catalog, vector, profile, k=k,
+                            item_filter=None, exclude=(item_id,))  # fmt: skip
     return Recommendations(user_id=None, model_version=runtime.version, items=items)
 
 

@@ -300,6 +300,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/compact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Compact Index
+         * @description Reclaim what removals left in the index (HNSW tombstones, relabelled rows). The new
+         *     index is built while searches and writes go on; only the swap pauses them.
+         */
+        post: operations["compactIndex"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/reload": {
         parameters: {
             query?: never;
@@ -372,6 +393,19 @@ export interface components {
             count: number;
         };
         /**
+         * Compaction
+         * @description The answer of ``POST /api/admin/compact``.
+         */
+        Compaction: {
+            /** Model Version */
+            model_version: string;
+            /**
+             * Items
+             * @description Items in the index when the compaction started.
+             */
+            items: number;
+        };
+        /**
          * FeedbackIn
          * @description A like, a dislike, or an explicit rating (-1 or 1..10) of one item.
          */
@@ -395,6 +429,11 @@ export interface components {
             user_id: string;
             /** Version */
             version: number;
+        };
+        /** HTTPValidationError */
+        HTTPValidationError: {
+            /** Detail */
+            detail?: components["schemas"]["ValidationError"][];
         };
         /** HistogramBin */
         HistogramBin: {
@@ -613,6 +652,19 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** ValidationError */
+        ValidationError: {
+            /** Location */
+            loc: (string | number)[];
+            /** Message */
+            msg: string;
+            /** Error Type */
+            type: string;
+            /** Input */
+            input?: unknown;
+            /** Context */
+            ctx?: Record<string, never>;
+        };
         /**
          * ProblemField
          * @description One invalid field of a request: where it is and what is wrong.
@@ -710,7 +762,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description No model loaded, or the store is unavailable */
+            /** @description No model loaded, or the store, encoder or index server is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -939,7 +991,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No model loaded, or the store is unavailable */
+            /** @description No model loaded, or the store, encoder or index server is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -999,7 +1051,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No model loaded, or the store is unavailable */
+            /** @description No model loaded, or the store, encoder or index server is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1070,7 +1122,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No model loaded, or the store is unavailable */
+            /** @description No model loaded, or the store, encoder or index server is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1141,7 +1193,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No model loaded, or the store is unavailable */
+            /** @description No model loaded, or the store, encoder or index server is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1193,7 +1245,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No model loaded, or the store is unavailable */
+            /** @description No model loaded, or the store, encoder or index server is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1242,7 +1294,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No model loaded, or the store is unavailable */
+            /** @description No model loaded, or the store, encoder or index server is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1322,7 +1374,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No model loaded, or the store is unavailable */
+            /** @description No model loaded, or the store, encoder or index server is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1382,6 +1434,64 @@ export interface operations {
             };
             /** @description Invalid request or data */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    compactIndex: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Compaction"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admin routes are disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description No model loaded, or the store, encoder or index server is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

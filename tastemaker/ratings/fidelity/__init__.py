@@ -1,0 +1,1 @@
+"""How closely twins of real users rate like the people they mirror (``ratings fidelity``)."""
