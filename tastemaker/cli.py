@@ -26,7 +26,7 @@ from tastemaker.commands import (
     serve,
     train,
 )
-from tastemaker.commands.common import state
+from tastemaker.commands.common import friendly, state
 from tastemaker.settings import get_settings
 
 app = typer.Typer(
@@ -49,6 +49,7 @@ _ = ratings_analysis, ratings_fidelity  # register report, calibrate, compare an
 
 
 @app.callback()
+@friendly
 def main(
     data_dir: Annotated[
         Path | None,

@@ -10,8 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tastemaker.errors import ConfigError
 
 __all__ = ["Settings", "get_settings"]
 
@@ -98,5 +100,17 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The settings of this process; ``get_settings.cache_clear()`` re-reads the environment."""
-    return Settings()
+    """The settings of this process; ``get_settings.cache_clear()`` re-reads the environment.
+
+    A bad environment value is a :class:`~tastemaker.errors.ConfigError` naming the variable
+    (``TASTEMAKER_WORKER_THREADS: Input should be greater than or equal to 1``), so the CLI
+    prints one line instead of pydantic's report."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        parts = [
+            f"TASTEMAKER_{'_'.join(map(str, e['loc'])).upper()}: "
+            + e["msg"].removeprefix("Value error, ")
+            for e in exc.errors()
+        ]
+        raise ConfigError("; ".join(parts)) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +98,19 @@ def test_help_keeps_bracketed_text(tmp_path: Path) -> None:
     assert "[columns]" in mapping.stdout
     assert "[values.F]" in mapping.stdout
     assert "[env TASTEMAKER_HOST]" in _run(tmp_path, "serve", "--help").stdout
+
+
+def test_a_bad_environment_value_is_one_line_naming_the_variable(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tastemaker", "catalog", "stats"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "TASTEMAKER_WORKER_THREADS": "0"},
+    )
+    assert result.returncode == 2
+    assert "TASTEMAKER_WORKER_THREADS: Input should be greater than or equal to 1" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "pydantic" not in result.stderr
