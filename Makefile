@@ -109,3 +109,8 @@ bench-fashion: $(STAMP) model
 
 clean:
 	rm -rf $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: bench-write-load
+bench: bench-write-load
+bench-write-load: $(STAMP)
+	$(BIN)/python bench/bench_write_load.py $(CATALOG)

@@ -150,15 +150,30 @@ class VectorTable:
         return np.unique(self.rows_of(list(set(ids))))
 
     def delete(self, positions: Positions) -> None:
-        """Drop the rows at ``positions``, keeping the others in order."""
-        keep = np.ones(len(self.ids), dtype=np.bool_)
-        keep[positions] = False
-        kept = int(keep.sum())
+        """Drop the rows at ``positions``, keeping the others in order.
+
+        Only the rows after the first deleted one move: removing a recent item (near the end)
+        costs microseconds, one in the middle half a full copy. Rewriting the whole table
+        cost 40 ms at 44k items, under the write lock, so every search waited for it."""
+        if positions.size == 0:
+            return
+        size = len(self.ids)
+        first = int(positions.min())
+        keep = np.ones(size - first, dtype=np.bool_)
+        keep[positions - first] = False
+        kept = first + int(keep.sum())
         self._subsets.clear()
-        self._buffer[:kept] = self._buffer[: len(self.ids)][keep]
-        self.ids = [self.ids[i] for i in np.flatnonzero(keep)]
-        self.positions = {item_id: row for row, item_id in enumerate(self.ids)}
-        self.metadata = self.metadata.take(keep)
+        self._buffer[first:kept] = self._buffer[first:size][keep]
+        tail = [
+            item_id for item_id, kept_row in zip(self.ids[first:], keep, strict=True) if kept_row
+        ]
+        for row in positions.tolist():
+            del self.positions[self.ids[row]]
+        self.ids[first:] = tail
+        self.positions.update(zip(tail, range(first, kept), strict=True))
+        whole = np.ones(size, dtype=np.bool_)
+        whole[positions] = False
+        self.metadata = self.metadata.take(whole)
 
     def candidates(
         self, item_filter: ItemFilter | None, exclude: Collection[str] | None

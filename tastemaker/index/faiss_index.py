@@ -32,8 +32,10 @@ delete, so removed labels stay in the graph as tombstones, dropped from every an
 from __future__ import annotations
 
 import math
+import os
+import sys
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
@@ -92,6 +94,31 @@ class _Changes:
 
     added: set[str] = field(default_factory=set)
     removed: bool = False
+
+
+def _at_low_priority(build: Callable[[Matrix, Any], Any], vectors: Matrix, ivf: Any) -> Any:
+    """``build(vectors, ivf)`` in a thread of its own at the lowest CPU priority (nice 19, on
+    Linux, where a thread has its own nice value): a rebuild takes seconds of one core, and
+    on a small machine the searches it runs beside must get the core first. The thread ends
+    with the build, since an unprivileged thread cannot raise its priority back."""
+    result: list[Any] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            if sys.platform == "linux":
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+            faiss.omp_set_num_threads(1)  # per thread: one core, never both
+            result.append(build(vectors, ivf))
+        except BaseException as exc:  # handed to the caller
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="tastemaker-compaction")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]
 
 
 class FaissRetriever(TableRetriever):
@@ -277,7 +304,7 @@ class FaissRetriever(TableRetriever):
                 clone = None if template is None else faiss.clone_index(template)
                 self._since = _Changes()
             try:
-                index = self._build(vectors, clone)
+                index = _at_low_priority(self._build, vectors, clone)
             except BaseException:
                 self._since = None
                 raise

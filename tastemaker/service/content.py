@@ -63,15 +63,22 @@ class ContentRuntime:
 
     def encode_items(self, items: Sequence[Item]) -> Matrix:
         if self.encoder is None:
-            from tastemaker.embed import get_text_encoder
+            from tastemaker.embed.process import ProcessTextEncoder
 
-            self.encoder = get_text_encoder("minilm")
+            # in a child process: the encoder's Python parts would hold the GIL the searches
+            # need (tastemaker.embed.process)
+            self.encoder = ProcessTextEncoder("minilm")
         from tastemaker.catalog.text import item_text
 
         return unit(self.encoder.encode_texts([item_text(i) for i in items]))
 
     def item_vectors(self, ids: Sequence[str]) -> Matrix:
         return self.retriever.vectors_of(ids)
+
+    def close(self) -> None:
+        close = getattr(self.encoder, "close", None)
+        if close is not None:
+            close()
 
     def similar_queries(self, ids: Sequence[str]) -> Matrix:
         return self.retriever.vectors_of(ids)

@@ -57,6 +57,10 @@ class Runtime(Protocol):
         """``[n, index dim]`` index queries that find the items most like each of ``ids``."""
         ...
 
+    def close(self) -> None:
+        """Stop what the runtime started (an encoder's child process); idempotent."""
+        ...
+
 
 def unit(matrix: Matrix) -> Matrix:
     """Rows scaled to length 1 (zero rows stay zero)."""

@@ -87,6 +87,8 @@ class ServiceState:
         return runtime
 
     def close(self) -> None:
-        """Wait for the work in flight, then close the store."""
+        """Wait for the work in flight, then stop the runtime's helpers and close the store."""
         self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.runtime is not None:
+            self.runtime.close()
         self.store.close()

@@ -158,6 +158,11 @@ class TwoTowerRuntime:
         queries[:, : self.dim] = self.item_vectors(ids)
         return queries
 
+    def close(self) -> None:
+        for encode in (self.text, self.item_text):
+            if isinstance(encode, _CachedText):
+                encode.close()
+
 
 def load_two_tower_runtime(state: ServiceState) -> TwoTowerRuntime | None:
     """The export under ``DATA_DIR/models`` that settings name (``model_version``), else the
@@ -224,12 +229,14 @@ def load_two_tower_runtime(state: ServiceState) -> TwoTowerRuntime | None:
 
 def _text_encoder(spec: str, state: ServiceState) -> TextVectors | None:
     """The model's text encoder through the store's embedding cache (None for ``'none'``):
-    catalogue texts embedded by ``embed items`` are read back, not encoded again."""
+    catalogue texts embedded by ``embed items`` are read back, not encoded again. It runs in
+    a child process (:mod:`tastemaker.embed.process`), so its Python parts never hold the GIL
+    the searches need."""
     if spec == "none":
         return None
-    from tastemaker.embed import get_text_encoder
+    from tastemaker.embed.process import ProcessTextEncoder
 
-    return _cached_on_first_use(lambda: get_text_encoder(spec), state)
+    return _CachedText(lambda: ProcessTextEncoder(spec), state)
 
 
 def _tuned_text(model: ServingModel, state: ServiceState) -> TextVectors | None:
@@ -239,24 +246,33 @@ def _tuned_text(model: ServingModel, state: ServiceState) -> TextVectors | None:
         return None
     from tastemaker.model.text_prefix import tuned_encoder
 
-    return _cached_on_first_use(lambda: tuned_encoder(model), state)
+    return _CachedText(lambda: tuned_encoder(model), state)
 
 
-def _cached_on_first_use(load: Callable[[], TextEncoder], state: ServiceState) -> TextVectors:
+class _CachedText:
     """Texts → vectors through ``load()``'s encoder and the store's embedding cache.
 
     The encoder is loaded on first use, not at start-up: a service whose saved index still
     fits the catalogue needs it only for onboarding free text and admin-added items.
     """
-    from tastemaker.embed import encode_cached
 
-    loaded: list[TextEncoder] = []
-    lock = threading.Lock()
+    def __init__(self, load: Callable[[], TextEncoder], state: ServiceState) -> None:
+        self._load = load
+        self._state = state
+        self._loaded: TextEncoder | None = None
+        self._lock = threading.Lock()  # the first calls may come from two workers at once
 
-    def encode(texts: Sequence[str]) -> Matrix:
-        with lock:  # the first calls may come from two worker threads at once
-            if not loaded:
-                loaded.append(load())
-        return encode_cached(state.store, loaded[0], texts)
+    def __call__(self, texts: Sequence[str]) -> Matrix:
+        from tastemaker.embed import encode_cached
 
-    return encode
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = self._load()
+            encoder = self._loaded
+        return encode_cached(self._state.store, encoder, texts)
+
+    def close(self) -> None:
+        with self._lock:
+            close = getattr(self._loaded, "close", None)
+            if close is not None:
+                close()

@@ -5,6 +5,7 @@ compaction) in the service's worker pool, so searches keep being answered meanwh
 
 from __future__ import annotations
 
+import asyncio
 import gc
 
 from fastapi import APIRouter, Depends, status
@@ -19,6 +20,9 @@ from tastemaker.service.state import ServiceState
 from tastemaker.service.users import UserEntry
 from tastemaker.service.views import public
 from tastemaker.store.items import upsert_items
+
+#: Seconds the replaced runtime keeps its helpers (an encoder process) after a reload.
+RELOAD_GRACE_S = 30.0
 
 router = APIRouter(
     prefix="/api/admin",
@@ -103,7 +107,9 @@ async def reload_model(state: StateDep) -> dict[str, str | int]:
                 UserEntry(entry.id, entry.version, entry.profile, vector, runtime.version)
             )
     # Users whose vector still belongs to the old model are re-encoded on their next request.
-    state.runtime = runtime
+    old, state.runtime = state.runtime, runtime
+    if old is not None:  # requests in flight may still use it: stopped after a grace period
+        asyncio.get_running_loop().call_later(RELOAD_GRACE_S, state.pool.submit, old.close)
     state.results.clear()
     # Refreeze (see the service's start-up): the old model may now be collected, the new one
     # is left out of later collections.
