@@ -11,12 +11,11 @@ from tastemaker.model.data import from_store
 from tastemaker.ratings.records import load_ratings
 from tastemaker.store import open_store
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 from load_data import RULE_MODEL, ensure_rule_ratings, p_yes  # bench/ is no package
 
-RUN = BENCH / "data" / "load-run.toml"
+RUN = Path(__file__).resolve().parents[2] / "bench" / "data" / "load-run.toml"
 
 
 def test_the_rule_prefers_an_items_fit_and_is_deterministic() -> None:
