@@ -18,7 +18,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: demo test lint bench bench-import bench-embed bench-ratings bench-movielens bench-load \
-	bench-fashion \
+	bench-load-llm bench-fashion \
 	venv model model-test clean web-build web-lint web-test chromium browser-test
 
 venv: $(STAMP)
@@ -89,8 +89,14 @@ bench-embed: $(STAMP)
 bench-ratings: $(STAMP) model
 	$(BIN)/python bench/bench_ratings.py --strategies logprobs,yesno,greedy,sample
 
-bench-load: $(STAMP) model
+# The service under load on a model trained from rule-made ratings (bench/load_data.py: no
+# LLM, cached in .tastemaker-bench/load); bench-load-llm trains it on the LLM's ratings instead
+# (collected once, ~1 h of LLM time, in .tastemaker-bench/fashion, shared with bench-fashion).
+bench-load: $(STAMP)
 	$(BIN)/python bench/bench_load.py $(CATALOG)
+
+bench-load-llm: $(STAMP) model
+	$(BIN)/python bench/bench_load.py --llm-ratings $(CATALOG)
 
 bench-movielens: $(STAMP)
 	$(BIN)/python bench/bench_movielens.py $(DATA)

@@ -5,11 +5,19 @@ starts `tastemaker serve` on a free 127.0.0.1 port, onboards shoppers through th
 sends GET /api/users/{id}/recommendations (random users, a third with filters) open-loop at
 each rate. In the same run it times the retriever in-process, so the HTTP/in-process ratio is
 measured on the same machine at the same moment. The server serves the newest two-tower
-model exported in that data directory; when there is none, the run first collects the
-synthetic fashion ratings (bench/fashion_data.py, shared with bench_fashion.py) and trains one
-with bench/data/fashion-run.toml.
+model exported in that data directory; when there is none, the run first trains one:
+
+* by default on bench/load_data.py's rule-made ratings (48 personas x 60 items, the LLM
+  protocol's shape, made in seconds with no LLM) with bench/data/load-run.toml, in
+  .tastemaker-bench/load: a cold run takes minutes (import, embed, train), a warm one only
+  the load itself. What the bench measures is the service on a model of that shape, not the
+  ratings' quality;
+* with ``--llm-ratings``, on the LLM's synthetic fashion ratings (bench/fashion_data.py,
+  shared with bench_fashion.py; about an hour of LLM time on the first run) with
+  bench/data/fashion-run.toml, in .tastemaker-bench/fashion.
 
 Usage: python bench/bench_load.py [CATALOG_DIR] [--seconds 8] [--users 1000] [--data-dir DIR]
+       [--llm-ratings]
 Last line: one JSON object with, per rate, p50_ms, p99_ms, max_ms, errors, achieved_rps (and
 wire_p50_ms, wire_p99_ms, fresh_wire_p50_ms, repeated_share), plus search_p50_ms (back to
 back), the search p50 paced at each rate, http_back_to_back_p50_ms (requests one after another
@@ -44,8 +52,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "data" / "fashion-product-images-small"
-DATA = ROOT / ".tastemaker-bench" / "fashion"
-RUN = ROOT / "bench" / "data" / "fashion-run.toml"
+DATA = ROOT / ".tastemaker-bench" / "load"
+LLM_DATA = ROOT / ".tastemaker-bench" / "fashion"
+RUN = ROOT / "bench" / "data" / "load-run.toml"
+LLM_RUN = ROOT / "bench" / "data" / "fashion-run.toml"
 RATES = (100, 300, 500)
 FILTERS = [{"gender": "Women"}, {"master_category": "Footwear"}, {"article_type": "Watches"}]
 
@@ -355,22 +365,48 @@ def main() -> None:
     parser.add_argument("catalog", nargs="?", default=str(DEFAULT))
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--users", type=int, default=1000)
-    parser.add_argument("--data-dir", type=Path, default=DATA, help="Bench data directory.")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help=f"Bench data directory [default: {DATA.relative_to(ROOT)}, or "
+        f"{LLM_DATA.relative_to(ROOT)} with --llm-ratings].",
+    )
+    parser.add_argument(
+        "--llm-ratings",
+        action="store_true",
+        help="Train the served model on the LLM's synthetic ratings (bench/fashion_data.py, "
+        "about an hour of LLM time on the first run) instead of the rule-made ones.",
+    )
     args = parser.parse_args()
     if not (Path(args.catalog) / "styles.csv").is_file():
         raise SystemExit(f"bench_load: no styles.csv under {args.catalog}")
+    if args.data_dir is None:
+        args.data_dir = LLM_DATA if args.llm_ratings else DATA
     data: Path = args.data_dir
     data.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
     print("importing and embedding the catalogue (cached after the first run)…", flush=True)
     tm(data, "catalog", "import", args.catalog)
     tm(data, "embed", "items")
+    print(f"catalogue ready in {time.perf_counter() - started:.0f} s", flush=True)
     if not any((data / "models").glob("*/manifest.json")):
-        from fashion_data import ensure_ratings  # bench/, on sys.path when run as a script
+        trained = time.perf_counter()
+        if args.llm_ratings:
+            from fashion_data import ensure_ratings  # bench/, on sys.path when run as a script
 
-        print("collecting synthetic ratings (about an hour of LLM time on the first run)…")
-        ensure_ratings(data, catalog=Path(args.catalog))
-        print(f"training the two-tower model ({RUN.name})…", flush=True)
-        tm(data, "train", "--config", str(RUN))
+            print("collecting synthetic ratings (about an hour of LLM time on the first run)…")
+            ensure_ratings(data, catalog=Path(args.catalog))
+            run = LLM_RUN
+        else:
+            from load_data import ensure_rule_ratings  # bench/, as above
+
+            print("making the rule-made ratings (no LLM; bench/load_data.py)…", flush=True)
+            print(f"{ensure_rule_ratings(data)} ratings stored", flush=True)
+            run = RUN
+        print(f"training the two-tower model ({run.name})…", flush=True)
+        tm(data, "train", "--config", str(run))
+        print(f"model ready in {time.perf_counter() - trained:.0f} s", flush=True)
     asyncio.run(main_async(args))
 
 

@@ -48,7 +48,7 @@ from tastemaker.index import (
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "data" / "fashion-product-images-small"
-DATA = ROOT / ".tastemaker-bench" / "fashion"  # the load bench's data directory
+DATA = ROOT / ".tastemaker-bench" / "load"  # the load bench's data directory
 FILTERS = [{"gender": "Women"}, {"master_category": "Footwear"}, {"article_type": "Watches"}]
 LIKED = 5
 K = 10

@@ -1,6 +1,6 @@
 // Route "/": pick categories and items you like (at least three), then see recommendations.
 // Everything picked lives in the URL, so a reload or a shared link keeps it.
-import { useRef } from "react";
+import { useId, useRef, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 
 import { FilterBar } from "@/shared/components/filter-bar";
@@ -32,6 +32,11 @@ export function SelectionPage() {
   const bar = useRef<HTMLElement>(null);
   const toolbar = useRef<HTMLDivElement>(null);
   useStickyOffset(bar, toolbar);
+  // Narrow screens: the filters fold behind a toggle, so the row kept in view under the bar
+  // is one search line, not four rows of selects (CSS shows them always from 720px up).
+  const [filtersOpen, setFiltersOpen] = useState(false);
+  const filtersId = useId();
+  const activeFilters = FIELDS.filter((field) => filters[field]).length;
 
   // Picks replace the history entry: Back leaves the page instead of undoing each click.
   const update = (next: URLSearchParams) =>
@@ -69,12 +74,27 @@ export function SelectionPage() {
         <h2 id="items-heading">Items</h2>
         <div className="toolbar" ref={toolbar}>
           <SearchBox value={q} onSearch={(next) => update(withFilter(params, "q", next))} />
-          <FilterBar
-            fields={FIELDS}
-            filters={filters}
-            onChange={(field, value) => update(withFilter(params, field, value))}
-            onClear={() => update(withoutFilters(params, FIELDS))}
-          />
+          <button
+            type="button"
+            className="button toolbar__toggle"
+            aria-expanded={filtersOpen}
+            aria-controls={filtersId}
+            onClick={() => setFiltersOpen((open) => !open)}
+          >
+            Filters{activeFilters ? ` (${activeFilters})` : ""}
+          </button>
+          <div
+            id={filtersId}
+            className="toolbar__filters"
+            data-open={filtersOpen ? "true" : "false"}
+          >
+            <FilterBar
+              fields={FIELDS}
+              filters={filters}
+              onChange={(field, value) => update(withFilter(params, field, value))}
+              onClear={() => update(withoutFilters(params, FIELDS))}
+            />
+          </div>
         </div>
         <PickGrid
           search={{ filters, categories: selection.categories, q }}

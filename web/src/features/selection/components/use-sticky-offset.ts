@@ -1,4 +1,5 @@
-// The sticky progress bar (and, on wide screens, the items toolbar stuck below it) cover the
+// The sticky progress bar and the items toolbar stuck below it (at every width; on narrow
+// screens its filters fold behind a toggle, and on short ones neither sticks) cover the
 // top of the page; their measured heights go into CSS variables so that scroll-padding keeps
 // anything scrolled to or focused clear of them, and the toolbar sticks right under the bar.
 // A fixed guess broke whenever the bar wrapped onto another row (narrow phones, ~640px).
