@@ -107,7 +107,11 @@ def recommend(
     item_filter: ItemFilter | None,
     exclude: Sequence[str] = (),
 ) -> list[Recommendation]:
-    """The ``k`` best items for ``vector`` (``[d]``), with reasons, best first."""
+    """The ``k`` best items for ``vector`` (``[d]``), with reasons, best first.
+
+    With no gender filter given, a shopper whose picks all share one gender gets that
+    gender's items and unisex ones (:func:`implied_gender`)."""
+    item_filter = with_implied_gender(catalog, profile, item_filter)
     hits = runtime.retriever.search(vector[None, :], k, filter=item_filter, exclude=exclude)[0]
     hits = [h for h in hits if h.item_id in catalog]
     if not hits:
@@ -118,6 +122,47 @@ def recommend(
         for h, reason in zip(hits, reasons, strict=True)
         if (item := catalog.get(h.item_id)) is not None
     ]
+
+
+#: Genders a set of picks can imply; "Unisex" items fit any of them.
+_IMPLIED = frozenset({"men", "women", "boys", "girls"})
+#: Picks needed before their shared gender is read as a preference.
+IMPLIED_FROM = 2
+
+
+def implied_gender(catalog: CatalogView, profile: UserProfile) -> str | None:
+    """The one gender every liked item has (unisex items fit any), from ``IMPLIED_FROM``
+    gendered likes up; None when they differ, or too few say.
+
+    Text vectors barely separate "Men" from "Women" (measured on the browser fixture: three
+    men's formal shoes liked, a first page of 22/24 footwear but only 11/24 men's), while a
+    shopper's picks state it plainly, so the service reads the picks. A gender filter the
+    request gives always wins."""
+    gendered: list[str] = []
+    for item_id in profile.liked:
+        item = catalog.get(item_id)
+        gender = (item.gender or "").lower() if item is not None else ""
+        if gender == "unisex":
+            continue
+        if gender not in _IMPLIED:
+            return None  # an item of no stated gender, or one gone: nothing to read
+        gendered.append(gender)
+    if len(gendered) < IMPLIED_FROM or len(set(gendered)) != 1:
+        return None
+    return gendered[0]
+
+
+def with_implied_gender(
+    catalog: CatalogView, profile: UserProfile, item_filter: ItemFilter | None
+) -> ItemFilter | None:
+    """``item_filter`` narrowed to the picks' gender and unisex when it names no gender."""
+    if item_filter is not None and item_filter.gender:
+        return item_filter
+    gender = implied_gender(catalog, profile)
+    if gender is None:
+        return item_filter
+    fields = item_filter.constraints() if item_filter is not None else {}
+    return ItemFilter(**{**fields, "gender": [gender, "Unisex"]})
 
 
 def _reasons(
