@@ -82,6 +82,18 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
+async def wait_ready(client: httpx.AsyncClient, bench: str) -> None:
+    """Poll /api/ready for up to five minutes (the server loads the model and the index)."""
+    for _ in range(600):
+        try:
+            if (await client.get("/api/ready")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.5)
+    raise SystemExit(f"{bench}: the server never became ready")
+
+
 async def onboard(client: httpx.AsyncClient, item_ids: list[str], n: int) -> list[str]:
     rng = random.Random(0)
     users = []
@@ -298,15 +310,7 @@ async def main_async(args: argparse.Namespace) -> None:
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits,
                                      timeout=10) as client:  # fmt: skip
-            for _ in range(600):
-                try:
-                    if (await client.get("/api/ready")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.5)
-            else:
-                raise SystemExit("bench_load: the server never became ready")
+            await wait_ready(client, "bench_load")
             ids: list[str] = []
             cursor = None
             while True:

@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 import httpx
-from bench_load import free_port, load, onboard, percentile, tm  # bench/, on sys.path
+from bench_load import free_port, load, onboard, percentile, tm, wait_ready  # bench/, on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "data" / "fashion-product-images-small"
@@ -172,15 +172,7 @@ async def main_async(args: argparse.Namespace) -> None:
     stop_file.unlink(missing_ok=True)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            for _ in range(600):
-                try:
-                    if (await client.get("/api/ready")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.5)
-            else:
-                raise SystemExit("bench_write_load: the server never became ready")
+            await wait_ready(client, "bench_write_load")
             templates = await ids_of(client, 2000)
             users = await onboard(client, [str(t["id"]) for t in templates], args.users)
             model = (await client.get(f"/api/users/{users[0]}/recommendations")).json()
