@@ -99,6 +99,7 @@ def test_model_version_and_exported_metrics(metrics_client: tuple[TestClient, Pa
     client, data = metrics_client
     body = client.get("/api/insights").json()
     assert body["model_version"].startswith("content:")
+    assert body["trained_on"] == []  # the content model learnt from no ratings
     assert body["model_metrics"] is None  # the content model exports no metrics
     model_dir = data / "models" / "two-tower-1"
     model_dir.mkdir(parents=True)
@@ -121,3 +122,13 @@ def test_unreadable_metrics_are_left_out(metrics_client: tuple[TestClient, Path]
 def test_operation_id_for_the_web_client(client: TestClient) -> None:
     operation = client.get("/openapi.json").json()["paths"]["/api/insights"]["get"]
     assert operation["operationId"] == "getInsights"
+
+
+def test_a_two_tower_model_says_what_it_was_trained_on(two_tower_client: TestClient) -> None:
+    runtime = two_tower_client.app.state.service.runtime  # type: ignore[attr-defined]
+    body = two_tower_client.get("/api/insights").json()
+    assert body["model_version"] == runtime.version
+    assert runtime.model.trained_on, "the fixture's export records its sources"
+    assert len(body["trained_on"]) == len(runtime.model.trained_on)
+    source = runtime.model.trained_on[0]
+    assert f"{source['rows']} rows" in body["trained_on"][0]

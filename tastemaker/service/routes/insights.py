@@ -18,10 +18,11 @@ from pathlib import Path
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from tastemaker.model.sources import describe_source
 from tastemaker.ratings.scale import ANSWERS
 from tastemaker.service.cache import ResultCache
 from tastemaker.service.deps import StateDep
-from tastemaker.service.twotower import TWO_TOWER
+from tastemaker.service.twotower import TWO_TOWER, TwoTowerRuntime
 from tastemaker.store.db import Store
 
 __all__ = ["HistogramBin", "Insights", "ModelMetrics", "router"]
@@ -55,6 +56,11 @@ class Insights(BaseModel):
     model_metrics: ModelMetrics | None = Field(
         description="Metrics exported with a model; null when none were."
     )
+    trained_on: list[str] = Field(
+        description="What the served model learnt from, one line per source (its LLM, "
+        "strategy and how many ratings); empty for the content model, which learnt nothing "
+        "and recommends from item text alone."
+    )
 
 
 class _Counts(BaseModel):
@@ -79,6 +85,11 @@ def get_insights(state: StateDep) -> Insights:
         raw_histogram=_bins(counts.raw),
         calibrated_histogram=_bins(counts.calibrated),
         model_version=version,
+        trained_on=(
+            [describe_source(source) for source in runtime.model.trained_on]
+            if isinstance(runtime, TwoTowerRuntime)
+            else []
+        ),
         model_metrics=_metrics(
             state.settings.data_dir / "models",
             (version.removeprefix(TWO_TOWER) if version else None, state.settings.model_version),

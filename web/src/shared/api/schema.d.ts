@@ -483,6 +483,11 @@ export interface components {
             model_version: string | null;
             /** @description Metrics exported with a model; null when none were. */
             model_metrics: components["schemas"]["ModelMetrics"] | null;
+            /**
+             * Trained On
+             * @description What the served model learnt from, one line per source (its LLM, strategy and how many ratings); empty for the content model, which learnt nothing and recommends from item text alone.
+             */
+            trained_on: string[];
         };
         /** ItemEmbedding */
         ItemEmbedding: {

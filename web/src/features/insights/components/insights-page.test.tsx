@@ -21,6 +21,7 @@ const INSIGHTS: Insights = {
   calibrated_histogram: bins(Object.fromEntries(ANSWERS.map((a) => [a, 40]))),
   model_version: "content:minilm",
   model_metrics: { model: "two-tower-1", values: { "recall@10": 0.412, epochs: 12 } },
+  trained_on: [],
 };
 
 describe("insights page", () => {
@@ -32,6 +33,7 @@ describe("insights page", () => {
     expect(await within(overview).findByText("Personas")).toBeInTheDocument();
     expect(within(overview).getByText("12")).toBeInTheDocument();
     expect(within(overview).getByText("content:minilm")).toBeInTheDocument();
+    expect(within(overview).getByText(/from item text alone/)).toBeInTheDocument();
 
     const raw = screen.getByRole("table", { name: "Before calibration (raw LLM answers)" });
     expect(within(raw).getByRole("row", { name: "8 280" })).toBeInTheDocument();
@@ -40,6 +42,17 @@ describe("insights page", () => {
 
     const metrics = screen.getByRole("table", { name: "Metrics of model two-tower-1" });
     expect(within(metrics).getByRole("row", { name: "recall@10 0.4120" })).toBeInTheDocument();
+  });
+
+  it("says what the served model was trained on", async () => {
+    const source = "synthetic: qwen2.5 yesno v3, yesno ratings: 480 rows by 12 personas, weight 1.0";
+    mockApi({
+      "GET /api/insights": () =>
+        json({ ...INSIGHTS, model_version: "two-tower:1", trained_on: [source] }),
+    });
+    renderPage(<InsightsPage />, { url: "/insights", path: "/insights" });
+    const overview = screen.getByRole("region", { name: "Overview" });
+    expect(await within(overview).findByText(source)).toBeInTheDocument();
   });
 
   it("has empty states before any ratings or metrics exist", async () => {

@@ -58,6 +58,22 @@ function Overview({ data }: { data: Insights }) {
         <dt>Model served</dt>
         <dd>{data.model_version ?? "none yet"}</dd>
       </div>
+      <div className="stat stat--wide">
+        <dt>Trained on</dt>
+        <dd>
+          {data.trained_on.length ? (
+            <ul className="sources">
+              {data.trained_on.map((source) => (
+                <li key={source}>{source}</li>
+              ))}
+            </ul>
+          ) : data.model_version ? (
+            "nothing yet: recommendations come from item text alone until a model is trained"
+          ) : (
+            "—"
+          )}
+        </dd>
+      </div>
     </dl>
   );
 }
