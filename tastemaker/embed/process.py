@@ -9,11 +9,19 @@ In a child process the encoder competes for a core, never for the interpreter.
 The child is started with ``spawn`` (a fork of a process running threads and OpenMP pools
 is unsafe), loads the encoder once, and answers one call at a time. It costs one interpreter
 with torch (a few hundred MB) and its start (seconds), paid when the wrapper is built.
+
+A parent that dies without closing the wrapper (SIGKILL, or a SIGTERM that skips atexit) must
+not leave the child behind: the child's queue holds both ends of its own pipe, so it would
+never see an end of file and would sit on its few hundred MB forever. A thread in the child
+waits on the parent's sentinel and exits the child when the parent is gone.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -31,8 +39,18 @@ R = TypeVar("R")
 _ENCODER: TextEncoder | None = None  # in the child
 
 
+def _exit_with_parent() -> None:
+    """In the child: wait until the parent process ends, then end this one."""
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+    multiprocessing.connection.wait([parent.sentinel])
+    os._exit(0)
+
+
 def _load(spec: str, batch_size: int) -> None:
     global _ENCODER
+    threading.Thread(target=_exit_with_parent, name="exit-with-parent", daemon=True).start()
     import torch
 
     from tastemaker.embed.registry import get_text_encoder
