@@ -11,7 +11,7 @@ from pathlib import Path
 from tastemaker.ratings.records import RatingKey
 from tastemaker.store import open_store
 from tastemaker.store.items import iter_items
-from tests.model.store_helpers import fill_store, plant_tastes, rate_again
+from tests.model.store_helpers import fill_store, plant_tastes, rate_again, real_shop
 
 RUN_TOML = """
 [model]
@@ -97,3 +97,28 @@ def test_train_refuses_a_silent_mix_and_lists_the_sets(tmp_path: Path) -> None:
     chosen = _run(tmp_path, "train", "--config", str(config))
     assert chosen.returncode == 0, chosen.stderr
     assert "llm 'other-llm'" in chosen.stderr
+
+
+def test_train_on_a_weighted_mix_from_the_command_line(tmp_path: Path) -> None:
+    with open_store(tmp_path / "tastemaker.sqlite") as store:
+        fill_store(store)
+        rate_again(store, RatingKey("t1", "other-llm", "logprobs"), 20)
+        real_shop(store)
+    config = tmp_path / "run.toml"
+    config.write_text(RUN_TOML.replace('"minilm"', '"none"'))
+    args = ("train", "--config", str(config), "--llm", "planted", "--real", "shop")
+    mixed = _run(tmp_path, *args, "--weight", "synthetic=0.3", "--json")
+    assert mixed.returncode == 0, mixed.stderr
+    synthetic, real = json.loads(mixed.stdout)["trained_on"]
+    assert (synthetic["llm"], synthetic["rows"], synthetic["weight"]) == ("planted", 132, 0.3)
+    assert (real["dataset"], real["ratings"], real["events"], real["weight"]) == ("shop", 4, 2, 1.0)
+    said = _run(tmp_path, *args, "--weight", "synthetic=0.3")
+    line = "real: dataset 'shop': 6 rows (4 ratings, 2 events) by 2 users, weight 1.0"
+    assert line in said.stderr
+    bad = _run(tmp_path, *args, "--weight", "synthetic")
+    assert bad.returncode == 2
+    assert "--weight 'synthetic': expected SOURCE=WEIGHT" in bad.stderr
+    unknown = _run(tmp_path, *args[:-1], "shoop")
+    assert unknown.returncode == 2
+    assert "['shoop']" in unknown.stderr
+    assert "imported datasets: shop" in unknown.stderr

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 
 from tastemaker.commands.common import err, friendly, out, progress_bar, state, store
 from tastemaker.config import load_config
+from tastemaker.errors import ConfigError
+from tastemaker.validation import describe
+
+if TYPE_CHECKING:
+    from tastemaker.model import TrainingRun
 
 
 @friendly
@@ -23,15 +30,50 @@ def train_command(
         Path | None,
         typer.Option("--config", help="run.toml with data, model and train tables."),
     ] = None,
+    real: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--real",
+            help="A real dataset to train on (imported name, or 'web' for the app's likes and "
+            "dislikes); repeatable. Adds to [data] real.",
+        ),
+    ] = None,
+    synthetic: Annotated[
+        bool | None,
+        typer.Option(
+            "--synthetic/--no-synthetic",
+            help="Train on one synthetic set [default: the config's, on]; --no-synthetic: "
+            "real feedback only.",
+        ),
+    ] = None,
+    weight: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--weight",
+            help="SOURCE=W loss weight (synthetic, real, web or a dataset name), e.g. "
+            "synthetic=0.3; repeatable, over [data] weights.",
+        ),
+    ] = None,
+    llm: Annotated[
+        str | None, typer.Option("--llm", help="The synthetic set's LLM (over [data] llm).")
+    ] = None,
+    strategy: Annotated[
+        str | None,
+        typer.Option("--strategy", help="The synthetic set's strategy (over [data] strategy)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
-    """Train on the store's calibrated persona ratings (or a MovieLens folder, per the config),
-    stop early on validation NDCG@10, and export DATA_DIR/models/<version>/."""
+    """Train on the store's ratings — one synthetic set, real feedback, or a weighted mix —
+    (or a MovieLens folder, per the config), stop early on validation NDCG@10 (on real users
+    when real rows are in), and export DATA_DIR/models/<version>/."""
     from tastemaker.model import TrainingRun, TrainProgress, run_training  # torch loads here
     from tastemaker.model.sources import describe_source
     from tastemaker.store.runs import finish_run, start_run
 
     run = load_config(config, TrainingRun) if config is not None else TrainingRun()
+    run = with_data_options(
+        run, real=real or [], synthetic=synthetic, weights=weight or [], llm=llm, strategy=strategy
+    )
     with store() as opened:
         run_id = start_run(opened, "train", run.model_dump(mode="json"))
         with progress_bar() as bar:
@@ -61,3 +103,42 @@ def train_command(
         f"-> {outcome.path}",
         highlight=False,
     )
+
+
+def parse_weights(pairs: Sequence[str]) -> dict[str, float]:
+    """``["synthetic=0.3", …]`` → ``{"synthetic": 0.3, …}``; ConfigError naming a bad pair."""
+    weights: dict[str, float] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise ConfigError(f"--weight {pair!r}: expected SOURCE=WEIGHT, e.g. synthetic=0.3")
+    return weights
+
+
+def with_data_options(
+    run: TrainingRun,
+    *,
+    real: Sequence[str],
+    synthetic: bool | None,
+    weights: Sequence[str],
+    llm: str | None,
+    strategy: str | None,
+) -> TrainingRun:
+    """``run`` with the command line's data options over its ``[data]`` table (validated
+    again, so a flag that makes the table inconsistent is an error naming it)."""
+    from tastemaker.model import TrainingRun
+
+    data = run.data.model_dump()
+    data["real"] = tuple(dict.fromkeys([*data["real"], *real]))
+    data["weights"] = {**data["weights"], **parse_weights(weights)}
+    for key, value in (("synthetic", synthetic), ("llm", llm), ("strategy", strategy)):
+        if value is not None:
+            data[key] = value
+    try:
+        return TrainingRun.model_validate({**run.model_dump(), "data": data})
+    except ValidationError as exc:
+        raise ConfigError(f"train options: {describe(exc)}") from exc

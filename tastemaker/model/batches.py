@@ -39,6 +39,8 @@ class UserRows:
     positive: Bools
     ratings: Floats  # normalised to 0..1 for the rating head (0 for a dislike: no rating)
     dislike: Bools  # the scale's dislike answer (its own outcome, never a rating)
+    graded: Bools  # has a rating or the dislike answer (an event has neither: no head row)
+    loss_weights: Floats | None = None  # per row, its source's weight (None: all 1)
 
     @classmethod
     def of(cls, data: TrainingData) -> UserRows:
@@ -47,10 +49,18 @@ class UserRows:
         indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         span = max(data.scale.high - data.scale.low, 1e-9)
         raw = data.ratings[order]
-        dislike = data.scale.disliked(raw)
-        ratings = np.where(dislike, 0.0, (raw - data.scale.low) / span).astype(np.float32)
+        graded = ~np.isnan(raw)
+        dislike = data.scale.disliked(raw) & graded
+        ratings = np.where(dislike | ~graded, 0.0, (raw - data.scale.low) / span)
         return cls(
-            indptr, data.items[order], data.weights[order], data.positive[order], ratings, dislike
+            indptr,
+            data.items[order],
+            data.weights[order],
+            data.positive[order],
+            ratings.astype(np.float32),
+            dislike,
+            graded,
+            None if data.loss_weights is None else data.loss_weights[order],
         )
 
     def lengths(self, users: Ints) -> Ints:
@@ -73,7 +83,8 @@ class Batch:
     other rated item of each row's user (masked out of the softmax); ``head_rows``/
     ``head_items``/``head_ratings``/``head_dislike``: ``[H]`` the pairs the rating head learns
     from (normalised rating, dislike flag); ``blank``: ``[B]`` rows whose attributes and text
-    the user tower must not read.
+    the user tower must not read; ``target_weights`` ``[T]`` and ``head_weights`` ``[H]``: each
+    pair's loss weight (None when every row weighs 1).
     """
 
     users: Ints
@@ -88,6 +99,8 @@ class Batch:
     known_rows: Ints
     known_items: Ints
     blank: Bools
+    target_weights: Floats | None = None
+    head_weights: Floats | None = None
 
 
 def _random_first(
@@ -151,6 +164,8 @@ def sample_batch(
     if history_targets:
         target = table.positive[entries]
         head = held | target
+    head &= table.graded[entries]  # an event has no rating to learn
+    weights = table.loss_weights
     hist_items, hist_weights = padded(
         rows[readable], table.items[entries[readable]], table.weights[entries[readable]], len(users)
     )
@@ -167,6 +182,8 @@ def sample_batch(
         known_rows=rows[~target],
         known_items=table.items[entries[~target]],
         blank=blank,
+        target_weights=None if weights is None else weights[entries[target]],
+        head_weights=None if weights is None else weights[entries[head]],
     )
 
 
@@ -178,19 +195,26 @@ def validation_split(
     Returns ``(held_out [n_rows] bool over data's rows, val_users)``. Only users with at least
     two positives are chosen, and each keeps at least one positive in training. (Drawing them
     among heavy users instead made validation peak far earlier than the test metrics did.)
+    With ``data.validation`` only those rows count as positives here and may be held out (a
+    mix validates on real users' real rows), and ``user_share`` is a share of their users.
     """
     rng = np.random.default_rng(seed)
-    positives = np.bincount(data.users[data.positive], minlength=data.n_users)
+    if data.validation is not None:
+        counted = data.positive & data.validation
+        n_users = int(np.unique(data.users[data.validation]).size)
+    else:
+        counted, n_users = data.positive, data.n_users
+    positives = np.bincount(data.users[counted], minlength=data.n_users)
     eligible = np.flatnonzero(positives >= 2)
-    count = min(len(eligible), max(1, round(user_share * data.n_users))) if len(eligible) else 0
+    count = min(len(eligible), max(1, round(user_share * n_users))) if len(eligible) else 0
     chosen = np.sort(rng.choice(eligible, size=count, replace=False)) if count else eligible[:0]
     held = np.zeros(len(data.users), np.bool_)
     draws = rng.random(len(data.users))
-    is_chosen = np.isin(data.users, chosen) & data.positive
+    is_chosen = np.isin(data.users, chosen) & counted
     held[is_chosen] = draws[is_chosen] < fraction
     # Every chosen user keeps one positive and holds out at least one.
     for user in chosen:
-        mine = np.flatnonzero((data.users == user) & data.positive)
+        mine = np.flatnonzero((data.users == user) & counted)
         kept = mine[~held[mine]]
         if len(kept) == 0:
             held[mine[0]] = False

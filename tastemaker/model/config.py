@@ -101,6 +101,23 @@ class DataConfig(RunConfig):
         "when one LLM, strategy and template was asked in several ways (another format, "
         "temperature or prompt code).",
     )
+    synthetic: bool = Field(
+        default=True,
+        description="Train on one synthetic set (the LLM's persona and twin ratings, chosen by "
+        "llm, strategy, template_version and request_set). false: real feedback only.",
+    )
+    real: tuple[str, ...] = Field(
+        default=(),
+        description="Real feedback trained on beside (or instead of) the synthetic set: "
+        "datasets imported with `tastemaker interactions import`, and 'web' for the app's "
+        "likes and dislikes. Ratings enter on the model's scale, events as positives without a "
+        "rating; a twin's ratings count as its real user's. Empty: none.",
+    )
+    weights: dict[str, float] = Field(
+        default_factory=dict,
+        description="Loss weight per source: 'synthetic', 'real' (every imported dataset), "
+        "'web', or one dataset's name (over 'real'). Default 1 each; e.g. synthetic = 0.3.",
+    )
     positive_min_rating: float | None = Field(
         default=None,
         description="Ratings at or above this are positives (retrieval targets). Default: the "
@@ -127,6 +144,23 @@ class DataConfig(RunConfig):
         if self.source == "movielens" and self.path is None:
             raise ValueError("data.path is required when data.source is 'movielens'")
         return self
+
+    @model_validator(mode="after")
+    def _some_source(self) -> DataConfig:
+        if self.source == "store" and not self.synthetic and not self.real:
+            raise ValueError("data.synthetic = false needs data.real: nothing to train on")
+        bad = {k: w for k, w in self.weights.items() if not w > 0}
+        if bad:
+            raise ValueError(
+                f"data.weights {bad}: a weight must be above 0 (leave a source out instead)"
+            )
+        return self
+
+    def weight_of(self, source: str, dataset: str | None = None) -> float:
+        """The loss weight of a source (a dataset's own weight first, then its source's)."""
+        if dataset is not None and dataset in self.weights:
+            return self.weights[dataset]
+        return self.weights.get(source, 1.0)
 
     @model_validator(mode="after")
     def _dislikes_below_likes(self) -> DataConfig:

@@ -2,7 +2,8 @@
 
 :class:`TrainingData` is the one input of :func:`tastemaker.model.train.train`. It is built
 from an evaluation :class:`~tastemaker.evaluate.Dataset` (MovieLens: every rating a positive)
-by :func:`from_dataset`, or from the store's persona ratings by :func:`from_store` (fashion:
+by :func:`from_dataset`, or from the store by :func:`from_store` (fashion: persona ratings,
+and real feedback beside them when ``[data] real`` names it, merged by :mod:`.mix`;
 ratings at or above a threshold are positives, low ones and the ``-1`` answer are dislikes;
 the scale is :data:`~.head.PERSONA_SCALE`, whose ``-1`` is its own outcome, not a rating).
 :func:`from_store` reads exactly one synthetic set (one LLM, strategy and prompt template,
@@ -28,7 +29,6 @@ from tastemaker.errors import DataError
 from tastemaker.model.config import DataConfig
 from tastemaker.model.features import FeatureTable
 from tastemaker.model.head import PERSONA_SCALE, RatingScale
-from tastemaker.model.sources import choose_synthetic, synthetic_record
 
 if TYPE_CHECKING:
     from tastemaker.evaluate.data import Dataset
@@ -47,8 +47,14 @@ class TrainingData:
     """Ratings (one row per user-item pair) and both sides' features.
 
     ``users``/``items``: int64 ``[n]`` dense indices into ``user_features``/``item_features``;
-    ``ratings``: float32 ``[n]`` on the source's scale; ``weights``: float32 ``[n]`` history
-    weights; ``positive``: bool ``[n]``.
+    ``ratings``: float32 ``[n]`` on the source's scale, NaN for a row without a rating (an
+    implicit event: a positive the rating head never learns from); ``weights``: float32
+    ``[n]`` history weights; ``positive``: bool ``[n]``.
+
+    A mix of sources (:mod:`.mix`) adds ``loss_weights`` (float32 ``[n]``: how much each row
+    counts in both losses, its source's weight; None: all 1) and ``validation`` (bool ``[n]``:
+    the rows validation may hold out, the real ones, so early stopping follows real users;
+    None: any row).
     """
 
     users: Ints
@@ -63,6 +69,8 @@ class TrainingData:
     #: What the rows are, for the model card: one record per source (its provenance, row
     #: count, weight; see :mod:`.sources`).
     sources: tuple[Mapping[str, object], ...] = ()
+    loss_weights: Floats | None = None
+    validation: npt.NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.users)
@@ -71,6 +79,8 @@ class TrainingData:
             ("ratings", self.ratings),
             ("weights", self.weights),
             ("positive", self.positive),
+            *(() if self.loss_weights is None else (("loss_weights", self.loss_weights),)),
+            *(() if self.validation is None else (("validation", self.validation),)),
         ):
             if len(array) != n:
                 raise DataError(f"{self.name}: {label} has {len(array)} rows, users {n}")
@@ -100,6 +110,8 @@ class TrainingData:
             self.scale,
             self.name,
             self.sources,
+            None if self.loss_weights is None else self.loss_weights[mask],
+            None if self.validation is None else self.validation[mask],
         )
 
 
@@ -109,6 +121,8 @@ def label(
     dislike_max: float | None,
     where: str,
     scale: RatingScale | None = None,
+    *,
+    require_positive: bool = True,
 ) -> tuple[Floats, npt.NDArray[np.bool_]]:
     """``(history weights [n], positive [n])`` of ``ratings`` under the thresholds (None: every
     rating a positive / no dislikes); the ``scale``'s dislike answer is always a dislike, never
@@ -119,7 +133,7 @@ def label(
     positive &= ~disliked
     if not len(ratings):
         raise DataError(f"{where}: no ratings to train on")
-    if not positive.any():
+    if require_positive and not positive.any():
         raise DataError(
             f"{where}: no positive ratings to train on: none of its {len(ratings)} ratings "
             f"(range seen {ratings.min():g}..{ratings.max():g}) is at or above "
@@ -204,67 +218,63 @@ def _records(frame: pd.DataFrame, fields: Sequence[str]) -> list[Mapping[str, ob
 
 
 def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> TrainingData:
-    """The store's persona ratings over its catalogue (fashion).
+    """The store's ratings over its catalogue (fashion): one synthetic set and/or the real
+    feedback ``config.real`` names, as :mod:`.mix` merges them.
 
-    Users are the personas that have at least one usable rating, items the whole catalogue
-    (so unrated items still get vectors from their features). The rating read is
-    ``config.rating`` (the calibrated answer by default); rows without one are skipped.
+    Users are the personas and real users that have at least one usable row, items the whole
+    catalogue (so unrated items still get vectors from their features). The synthetic rating
+    read is ``config.rating`` (the calibrated answer by default); rows without one are skipped.
     """
     from tastemaker.catalog.text import item_text
-    from tastemaker.ratings.records import load_ratings
+    from tastemaker.model.mix import mixed_rows
+    from tastemaker.personas.twins import real_user_bio
     from tastemaker.ratings.sources import store_personas
     from tastemaker.store.items import iter_items
 
     catalogue = list(iter_items(store))
     if not catalogue:
         raise DataError(f"{store.path}: no items in the store; import a catalogue first")
-    chosen, frame = choose_synthetic(
-        load_ratings(
-            store,
-            model=config.llm,
-            strategy=config.strategy,
-            template_version=config.template_version,
-            request_set=config.request_set,
-        ),
-        config,
-        str(store.path),
-        everything=lambda: load_ratings(store),
-    )
-    column = {"calibrated": "calibrated", "answer": "answer", "expected": "expected_rating"}
-    values = pd.to_numeric(frame[column[config.rating]], errors="coerce")
-    if config.rating == "expected":
-        # expected_rating is over 1..10 given not a dislike; a rating whose likeliest reading
-        # is the dislike (P(-1) >= 1/2) is the dislike outcome, never averaged into a number.
-        p_dislike = pd.to_numeric(frame["p_neg1"], errors="coerce").fillna(0.0)
-        answered_dislike = values.isna() & (frame["answer"] == -1).fillna(False)
-        values = values.where((p_dislike < 0.5) & ~answered_dislike, -1.0)
-    frame = frame.assign(value=values)[values.notna()]
-    if frame.empty:
-        hint = (
-            " (run `tastemaker ratings calibrate` first)" if config.rating == "calibrated" else ""
-        )
-        raise DataError(
-            f"{store.path}: no ratings of {chosen.describe()} with a {config.rating!r} value{hint}"
-        )
-    personas = {p.id: p for p in store_personas(store)}
-    frame = frame[frame["persona_id"].isin(personas.keys())]
-    frame = frame.drop_duplicates(["persona_id", "item_id"], keep="last")
-    persona_ids = sorted(frame["persona_id"].unique())
+    mix = mixed_rows(store, config, [item.id for item in catalogue])
+    personas = {p.id: p for p in store_personas(store, twins=False)}
     item_pos = {item.id: i for i, item in enumerate(catalogue)}
+    frame = mix.rows
     frame = frame[frame["item_id"].isin(item_pos.keys())]
-    user_pos = {pid: i for i, pid in enumerate(persona_ids)}
+    frame = frame[frame["user"].isin(personas.keys()) | frame["user"].isin(mix.real_users.keys())]
+    if frame.empty:
+        raise DataError(f"{store.path}: no ratings of known personas or users on catalogue items")
+    user_ids = sorted(frame["user"].unique())
+    user_pos = {uid: i for i, uid in enumerate(user_ids)}
     frame = frame.assign(
-        user=frame["persona_id"].map(user_pos), item=frame["item_id"].map(item_pos)
-    ).sort_values(["user", "item"], kind="stable")
+        user_index=frame["user"].map(user_pos), item=frame["item_id"].map(item_pos)
+    ).sort_values(["user_index", "item"], kind="stable")
     ratings = frame["value"].to_numpy(dtype=np.float32)
+    graded = ~np.isnan(ratings)
     positive_min, dislike_max = config.thresholds
-    weights, positive = label(ratings, positive_min, dislike_max, str(store.path), PERSONA_SCALE)
+    weights = np.ones(len(ratings), np.float32)  # an event: a liked history item …
+    positive = np.ones(len(ratings), np.bool_)  # … and a retrieval target
+    if graded.any():
+        weights[graded], positive[graded] = label(
+            ratings[graded], positive_min, dislike_max, str(store.path), PERSONA_SCALE,
+            require_positive=not (~graded).any(),
+        )  # fmt: skip
+    is_real = (frame["source"] != "synthetic").to_numpy()
+    mixed = bool(is_real.any())
     item_fields, user_fields = config.feature_fields
     item_records = [{f: getattr(item, f, None) for f in item_fields} for item in catalogue]
-    views = [personas[p] for p in persona_ids]
-    user_records = [
-        {"gender": v.gender, **{k: _joined(a) for k, a in v.attributes.items()}} for v in views
-    ]
+    user_records: list[Mapping[str, object]] = []
+    user_texts: list[str] = []
+    for uid in user_ids:
+        if uid in personas:
+            v = personas[uid]
+            user_records.append(
+                {"gender": v.gender, **{k: _joined(a) for k, a in v.attributes.items()}}
+            )
+            user_texts.append(persona_text(v.gender, v.attributes, v.bio))
+        else:
+            dataset, attributes = mix.real_users[uid]
+            user_records.append(dict(attributes))
+            gender = str(attributes.get("gender") or "unspecified")
+            user_texts.append(persona_text(gender, {}, real_user_bio(dataset, attributes)))
     item_texts = [item_text(item) for item in catalogue]
     item_table = FeatureTable.build(
         [item.id for item in catalogue],
@@ -274,15 +284,11 @@ def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> Tr
         item_texts,
     )
     user_table = FeatureTable.build(
-        persona_ids,
-        user_records,
-        user_fields,
-        None
-        if text is None
-        else text([persona_text(p.gender, p.attributes, p.bio) for p in views]),
+        user_ids, user_records, user_fields, None if text is None else text(user_texts)
     )
+    thresholds = {"positive_min_rating": positive_min, "dislike_max_rating": dislike_max}
     return TrainingData(
-        frame["user"].to_numpy(dtype=np.int64),
+        frame["user_index"].to_numpy(dtype=np.int64),
         frame["item"].to_numpy(dtype=np.int64),
         ratings,
         weights,
@@ -291,13 +297,9 @@ def from_store(store: Store, config: DataConfig, text: TextVectors | None) -> Tr
         item_table,
         PERSONA_SCALE,
         f"store {store.path.name}",
-        (
-            {
-                **synthetic_record(chosen, config.rating, len(frame), len(persona_ids)),
-                "positive_min_rating": positive_min,
-                "dislike_max_rating": dislike_max,
-            },
-        ),
+        tuple({**record, **thresholds} for record in mix.sources),
+        frame["loss_weight"].to_numpy(dtype=np.float32) if mixed or config.weights else None,
+        is_real if mixed else None,
     )
 
 

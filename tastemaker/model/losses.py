@@ -41,6 +41,7 @@ def retrieval_loss(
     exclude: tuple[Tensor, Tensor] | None = None,
     row_weights: Tensor | None = None,
     per_target: bool = False,
+    target_weights: Tensor | None = None,
 ) -> Tensor:
     """Multi-target softmax cross-entropy over candidates.
 
@@ -51,7 +52,9 @@ def retrieval_loss(
     items, which are neither targets nor negatives). Rows without a target do not count;
     ``row_weights`` ``[B]`` (default all 1) weighs each row's mean in the batch's mean;
     ``per_target``: each target's softmax holds it and its row's negatives only (see the
-    module docstring).
+    module docstring); ``target_weights`` ``[T]`` (a mix's source weights): a row's mean over
+    its targets is weighted by them, and the row weighs their mean in the batch, so a row of
+    synthetic targets at weight 0.3 counts 0.3 of a row of real ones.
     """
     if log_q is not None:
         logits = logits - log_q
@@ -66,37 +69,59 @@ def retrieval_loss(
     else:
         log_p = functional.log_softmax(logits, dim=1)[rows, cols]  # [T]
     batch = logits.shape[0]
-    sums = torch.zeros(batch, dtype=logits.dtype, device=logits.device).index_add(0, rows, log_p)
+    zeros = torch.zeros(batch, dtype=logits.dtype, device=logits.device)
     counts = torch.bincount(rows, minlength=batch).to(logits.dtype)
     has = counts > 0
     if not bool(has.any()):
         return logits.sum() * 0.0
-    per_row = sums[has] / counts[has]
+    if target_weights is None:
+        per_row = zeros.index_add(0, rows, log_p)[has] / counts[has]
+    else:
+        mass = zeros.index_add(0, rows, target_weights.to(logits.dtype))
+        per_row = zeros.index_add(0, rows, log_p * target_weights)[has] / mass[has]
+        mean_weight = mass[has] / counts[has]
+        row_weights = mean_weight if row_weights is None else row_weights[has] * mean_weight
+        return -(per_row * row_weights).sum() / row_weights.sum()
     if row_weights is None:
         return -per_row.mean()
     weights = row_weights[has]
     return -(per_row * weights).sum() / weights.sum()
 
 
-def rating_loss(predicted: HeadOutput, target: Tensor, disliked: Tensor | None = None) -> Tensor:
+def rating_loss(
+    predicted: HeadOutput,
+    target: Tensor,
+    disliked: Tensor | None = None,
+    weights: Tensor | None = None,
+) -> Tensor:
     """The rating head's loss over ``n`` pairs; 0 for an empty batch.
 
     ``target`` ``[n]``: normalised ratings; ``disliked`` (bool ``[n]``, None when the scale has
     no dislike answer): pairs answered "dislike". Their target is no rating, so they leave the
     mean squared error; the dislike logit is fitted to ``disliked`` on every pair (binary
-    cross-entropy), the other outcome of the same head.
+    cross-entropy), the other outcome of the same head. ``weights`` ``[n]`` (a mix's source
+    weights; None: all 1) make both means weighted means.
     """
     rating = predicted.rating
     if rating.numel() == 0:
         return rating.sum() * 0.0 + predicted.dislike.sum() * 0.0
     graded = torch.ones_like(target, dtype=torch.bool) if disliked is None else ~disliked
-    loss = (
-        functional.mse_loss(rating[graded], target[graded])
-        if bool(graded.any())
-        else rating.sum() * 0.0
-    )
+    if not bool(graded.any()):
+        loss = rating.sum() * 0.0
+    elif weights is None:  # the unweighted default, exactly as before mixes existed
+        loss = functional.mse_loss(rating[graded], target[graded])
+    else:
+        squared = (rating[graded] - target[graded]) ** 2
+        w = weights.to(target.dtype)[graded]
+        loss = (squared * w).sum() / w.sum()
     if disliked is None:
         return loss
-    return loss + functional.binary_cross_entropy_with_logits(
-        predicted.dislike, disliked.to(predicted.dislike.dtype)
+    if weights is None:
+        return loss + functional.binary_cross_entropy_with_logits(
+            predicted.dislike, disliked.to(predicted.dislike.dtype)
+        )
+    cross = functional.binary_cross_entropy_with_logits(
+        predicted.dislike, disliked.to(predicted.dislike.dtype), reduction="none"
     )
+    w = weights.to(cross.dtype)
+    return loss + (cross * w).sum() / w.sum()

@@ -10,9 +10,8 @@ lists each combination and its row count, so the user can pick one; nothing is g
 
 What was chosen travels with the data as its ``sources`` (:func:`synthetic_record`), one
 record per source with its provenance, row and user counts and its weight in training, written
-into the export's ``config.json`` (``trained_on``) and the run record. Today a run has one
-synthetic source of weight 1; real ratings will join the list as further sources, each with
-its own weight.
+into the export's ``config.json`` (``trained_on``) and the run record: the synthetic set and
+each real dataset (:mod:`.mix`), each with its weight.
 """
 
 from __future__ import annotations
@@ -100,7 +99,7 @@ def _listing(frame: pd.DataFrame) -> str:
 
 
 def synthetic_record(
-    chosen: SyntheticSet, rating: str, rows: int, personas: int
+    chosen: SyntheticSet, rating: str, rows: int, personas: int, weight: float = 1.0
 ) -> dict[str, object]:
     """The model card's entry for a synthetic source: provenance, counts and weight."""
     return {
@@ -111,18 +110,25 @@ def synthetic_record(
         "rating": rating,
         "rows": rows,
         "personas": personas,
-        "weight": 1.0,
+        "weight": weight,
     }
 
 
 def describe_source(source: Mapping[str, object]) -> str:
     """One line for a source record, e.g. for ``tastemaker train``'s summary."""
+    if source.get("source") in ("real", "web") and "events" in source:
+        return (
+            f"{source['source']}: dataset {source['dataset']!r}: {source['rows']} rows "
+            f"({source['ratings']} ratings, {source['events']} events) by {source['users']} "
+            f"users, weight {source['weight']}"
+        )
     if source.get("source") != "synthetic":
         return ", ".join(f"{k} {v}" for k, v in source.items())
     chosen = SyntheticSet(
         str(source["llm"]), str(source["strategy"]), str(source["template_version"])
     )
+    twins = f" ({source['twins']} twins of real users)" if source.get("twins") else ""
     return (
         f"synthetic: {chosen.describe()}, {source['rating']} ratings: {source['rows']} rows "
-        f"by {source['personas']} personas, weight {source['weight']}"
+        f"by {source['personas']} personas{twins}, weight {source['weight']}"
     )

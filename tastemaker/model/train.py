@@ -161,6 +161,7 @@ def _step_loss(
         (target_rows, torch.from_numpy(target_cols)),
         log_q=correction,
         per_target=config.per_target_softmax,
+        target_weights=_tensor(batch.target_weights),
         exclude=(
             torch.from_numpy(batch.known_rows[is_candidate]),
             torch.from_numpy(known_cols[is_candidate]),
@@ -176,9 +177,13 @@ def _step_loss(
         )
         disliked = torch.from_numpy(batch.head_dislike) if model.scale.dislike is not None else None
         total = total + config.rating_weight * rating_loss(
-            predicted, torch.from_numpy(batch.head_ratings), disliked
+            predicted, torch.from_numpy(batch.head_ratings), disliked, _tensor(batch.head_weights)
         )
     return total
+
+
+def _tensor(array: Floats | None) -> torch.Tensor | None:
+    return None if array is None else torch.from_numpy(array)
 
 
 def train(

@@ -35,6 +35,7 @@ __all__ = [
     "Twin",
     "build_twins",
     "history_lines",
+    "real_user_bio",
     "save_twins",
     "twin_histories",
 ]
@@ -100,7 +101,8 @@ def _entry(record: Mapping[Hashable, Any]) -> HistoryEntry:
     )  # fmt: skip
 
 
-def _bio(dataset: str, attributes: Mapping[str, object]) -> str:
+def real_user_bio(dataset: str, attributes: Mapping[str, object]) -> str:
+    """A real user's attributes, stated (a twin's bio; the user tower's text for the user)."""
     facts = [f"{attributes['age']} years old" if "age" in attributes else None,
              str(attributes.get("gender") or "") or None,
              str(attributes.get("occupation") or "") or None,
@@ -151,7 +153,7 @@ def build_twins(
             if "occupation" in user_attributes
             else None,
             region=str(user_attributes["region"]) if "region" in user_attributes else None,
-            bio=_bio(dataset, user_attributes),
+            bio=real_user_bio(dataset, user_attributes),
             model=None,
             generation={"version": TWIN_VERSION, "k": k, "choose": choose},
         )

@@ -7,12 +7,15 @@ from collections.abc import Callable
 import numpy as np
 
 from tastemaker.catalog.schema import Item
+from tastemaker.datasets.interactions import Interaction
+from tastemaker.datasets.real_users import RealUser
 from tastemaker.personas.schema import Persona
 from tastemaker.personas.store import save_personas
 from tastemaker.ratings.records import RatingKey, RatingRecord, insert_rating
 from tastemaker.ratings.strategies import RatingOutcome
 from tastemaker.store.db import Store
 from tastemaker.store.items import upsert_items
+from tastemaker.store.real import insert_interactions, upsert_real_users
 
 COLOURS = ("Red", "Blue", "Green")
 TYPES = ("Tshirts", "Jeans", "Casual Shoes")
@@ -106,3 +109,24 @@ def rate_again(store: Store, key: RatingKey, limit: int) -> int:
     store.conn.execute("UPDATE ratings SET calibrated = answer WHERE calibrated IS NULL")
     store.conn.commit()
     return len(rows)
+
+
+def _rating(user: str, item: str, value: float, line: int) -> Interaction:
+    return Interaction(user, item, "rating", line, value, "1-5", 1.0 + 9.0 * (value - 1) / 4,
+                       1.0, 0, line)  # fmt: skip
+
+
+def _event(user: str, item: str, kind: str, weight: float, line: int) -> Interaction:
+    return Interaction(user, item, kind, line, None, None, None, weight, 0, line)
+
+
+def real_shop(store: Store) -> None:
+    """Two real users of dataset 'shop' over the test catalogue (ids 1000..1035): u1 rates
+    red items (1000, 1003 …) high and a blue one low; u2 bought and clicked."""
+    upsert_real_users(store, "shop", [RealUser("u1", {"gender": "Women", "age": 31}),
+                                      RealUser("u2", {"gender": "Men"})])  # fmt: skip
+    rows = [_rating("u1", "1000", 5, 1), _rating("u1", "1003", 4, 2),
+            _rating("u1", "1006", 5, 3), _rating("u1", "1001", 1, 4),
+            _event("u2", "1002", "purchase", 1.0, 5), _event("u2", "1002", "click", 0.2, 6),
+            _event("u2", "1005", "click", 0.2, 7)]  # fmt: skip
+    insert_interactions(store, "shop", rows)

@@ -77,6 +77,7 @@ def test_from_store_says_which_synthetic_set_it_read(store: Store) -> None:
             "rows": 12 * 11,
             "personas": 12,
             "weight": 1.0,
+            "twins": 0,
             "positive_min_rating": 7.0,
             "dislike_max_rating": 3.0,
         },
