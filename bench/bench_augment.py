@@ -24,6 +24,9 @@ Protocol (issue 14.6a; LLMRec-style augmentation, scored on real held-out intera
   content similarity on the same users. A sparse user's K real ratings are excluded from
   their ranking, the candidates the twin rated are not (recommending what the twin liked is
   the point of augmenting).
+* Controls, at the chosen weight: the same candidates with each twin's ratings shuffled over
+  its own candidates, and with every candidate a like (:func:`add_controls`): a lift that
+  they match comes from adding those items, not from what the LLM said about them.
 * Figures: Recall@10 and NDCG@10 per K, the mean over users of each user's mean over seeds,
   and the relative lift of the chosen mix over real-only with a 95 % bootstrap interval over
   users (paired). The LLM work is cached (the store and the response cache under
@@ -238,6 +241,45 @@ def rate_twins(
     return (config.model, template.version, spec.request_set), cost
 
 
+#: Controls: the same candidates in training without the LLM's judgement of them.
+CONTROLS = ("shuffled", "all_liked")
+
+
+def add_controls(store: Store, chosen_set: tuple[str, str, str], seed: int = 0) -> None:
+    """Two synthetic sets beside the twins' (same personas, items, template and request set,
+    LLM ``control:<name>``), so that a lift can be traced to what the LLM said:
+
+    * ``shuffled`` — each twin's calibrated ratings permuted over its own candidates (the
+      same labels per user, no longer tied to the item);
+    * ``all_liked`` — every candidate rated 10 (the candidates alone, as positives).
+    """
+    llm, template_version, request_set = chosen_set
+    rows = store.conn.execute(
+        "SELECT persona_id, item_id, strategy, request_hash, calibrated FROM ratings "
+        "WHERE model = ? AND template_version = ? AND request_set = ? "
+        "AND calibrated IS NOT NULL ORDER BY persona_id, item_id",
+        (llm, template_version, request_set),
+    ).fetchall()
+    frame = pd.DataFrame(rows, columns=["persona_id", "item_id", "strategy", "hash", "value"])
+    rng = np.random.default_rng(seed)
+    shuffled = frame.groupby("persona_id")["value"].transform(
+        lambda v: rng.permutation(v.to_numpy())
+    )
+    values = {"shuffled": shuffled.to_numpy(), "all_liked": np.full(len(frame), 10)}
+    with store.transaction() as conn:
+        for name in CONTROLS:
+            conn.executemany(
+                "INSERT OR REPLACE INTO ratings (persona_id, item_id, template_version, model, "
+                "strategy, request_hash, request_set, server, answer, calibrated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'control (no LLM)', ?, ?)",
+                [
+                    (r.persona_id, r.item_id, template_version, f"control:{name}", r.strategy,
+                     r.hash, request_set, int(v), int(v))
+                    for r, v in zip(frame.itertuples(), values[name], strict=True)
+                ],
+            )  # fmt: skip
+
+
 def fit_and_score(
     store: Store,
     sparse: list[Sparse],
@@ -377,11 +419,21 @@ def main(argv: list[str]) -> int:
                 fit_seconds.append(time.perf_counter() - t0)
                 console.print(f"seed {seed} {name}: {fit_seconds[-1]:.0f} s")
         base_scores = baselines(sparse, ratings, ids, vectors)
-    means = {name: _mean_over_seeds(r) for name, r in runs.items()}
-    val = [u.user_id for u in sparse if u.role == "val"]
-    val_ndcg = {n: float(np.mean([m[u][1] for u in val])) for n, m in means.items()}
-    chosen = max((n for n in means if n != "real"), key=lambda n: val_ndcg[n])
-    console.print(f"validation NDCG@10 (sparse val users): {val_ndcg} -> chosen {chosen}")
+        means = {name: _mean_over_seeds(r) for name, r in runs.items()}
+        val = [u.user_id for u in sparse if u.role == "val"]
+        val_ndcg = {n: float(np.mean([m[u][1] for u in val])) for n, m in means.items()}
+        chosen = max((n for n in means if n != "real"), key=lambda n: val_ndcg[n])
+        console.print(f"validation NDCG@10 (sparse val users): {val_ndcg} -> chosen {chosen}")
+        add_controls(store, chosen_set)
+        weight = float(chosen.removeprefix("mix_"))
+        for name in CONTROLS:
+            control_set = (f"control:{name}", *chosen_set[1:])
+            fits = [
+                fit_and_score(store, sparse, weight=weight, chosen_set=control_set,
+                              strategy=args.strategy, seed=seed, steps=args.steps)
+                for seed in seeds
+            ]  # fmt: skip
+            means[name] = _mean_over_seeds(fits)
     result: dict[str, object] = {"chosen": chosen, "validation_ndcg": val_ndcg, "per_k": {}}
     per_k = result["per_k"]
     assert isinstance(per_k, dict)
@@ -391,6 +443,13 @@ def main(argv: list[str]) -> int:
             "users": len(users),
             "recall": lift(means["real"], means[chosen], users, 0),
             "ndcg": lift(means["real"], means[chosen], users, 1),
+            **{
+                f"over_{name}": {
+                    "recall": lift(means[name], means[chosen], users, 0),
+                    "ndcg": lift(means[name], means[chosen], users, 1),
+                }
+                for name in CONTROLS
+            },
             **{
                 name: {
                     "recall": float(np.mean([s[u][0] for u in users])),
@@ -409,6 +468,12 @@ def main(argv: list[str]) -> int:
             f"[{n['low']:+.1%}, {n['high']:+.1%}]  popularity {figures['popularity']['recall']:.4f}"
             f" content {figures['content']['recall']:.4f}"
         )
+        for name in CONTROLS:
+            c = figures[f"over_{name}"]["recall"]
+            print(
+                f"      control {name}: Recall@10 {c['base']:.4f}; {chosen} over it "
+                f"{c['lift']:+.1%} [{c['low']:+.1%}, {c['high']:+.1%}]"
+            )
     result |= {"llm": chosen_set[0], "template": chosen_set[1], "strategy": args.strategy,
                "cost": cost, "options": options, "seeds": seeds,
                "fit_seconds_mean": round(float(np.mean(fit_seconds)), 1),
