@@ -30,8 +30,8 @@ def demo_stages(
     data_dir: Path,
     *,
     catalog: Path | None = None,
-    personas: int = 6,
-    per_persona: int = 8,
+    personas: int = 12,
+    per_persona: int = 20,
     model: str | None = None,
     config: Path | None = None,
     serve: bool = True,
@@ -68,8 +68,8 @@ def demo_command(
         Path | None,
         typer.Option(help="A catalogue folder (styles.csv, images/); default: the sample."),
     ] = None,
-    personas: Annotated[int, typer.Option(min=1, help="Personas to generate.")] = 6,
-    per_persona: Annotated[int, typer.Option(min=1, help="Items each persona rates.")] = 8,
+    personas: Annotated[int, typer.Option(min=1, help="Personas to generate.")] = 12,
+    per_persona: Annotated[int, typer.Option(min=1, help="Items each persona rates.")] = 20,
     model: Annotated[
         str | None, typer.Option(help="LLM for personas and ratings (default: the rater).")
     ] = None,
