@@ -32,7 +32,10 @@ MIN_SHARE = 0.7
 def test_three_formal_mens_shoes_bring_mostly_mens_footwear(page: Page) -> None:
     page.goto("/?gender=Men&q=formal+shoes")
     grid = page.locator(".grid")
-    grid.locator(".card").first.wait_for()
+    # The grid can show cards of an earlier state (or loading ones) before the query's
+    # results: wait for the first result of this search, not merely for a card (under load a
+    # read right after the first card had found no meta lines at all).
+    expect(grid.locator(".card__meta").first).to_contain_text("Formal Shoes", timeout=30_000)
     metas = grid.locator(".card__meta").all_inner_texts()[:3]
     assert len(metas) == 3, f"the sample catalogue has fewer than 3 men's formal shoes: {metas}"
     assert all("Formal Shoes" in m and "Men" in m for m in metas), metas
