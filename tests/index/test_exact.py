@@ -112,7 +112,7 @@ def test_add_and_remove_then_search() -> None:
     assert len(index) == 400 - len(gone)
     assert not any(i in index for i in gone)
     kept = catalogue.subset([r for r in range(400) if r % 3])
-    assert list(index.ids) == kept.ids
+    assert sorted(index.ids) == sorted(kept.ids)  # the last rows fill the holes
     rng = np.random.default_rng(4)
     for _ in range(20):
         query = rng.standard_normal(8)

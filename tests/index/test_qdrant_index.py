@@ -120,7 +120,7 @@ def test_add_and_remove_then_search(catalogue: Catalogue) -> None:
     gone = catalogue.ids[::4]
     index.remove(gone)
     kept = catalogue.subset([r for r in range(3000) if r % 4])
-    assert list(index.ids) == kept.ids
+    assert sorted(index.ids) == sorted(kept.ids)  # the last rows fill the holes
     assert _points(index) == len(kept.ids)
     rng = np.random.default_rng(13)
     queries = rng.standard_normal((5, 32)).astype(np.float32)

@@ -1,4 +1,5 @@
-"""VectorTable's per-filter copies of rows: bounded in bytes, least recently used dropped first."""
+"""VectorTable: deleting rows (the last rows fill the holes) and the per-filter copies of rows,
+bounded in bytes, least recently used dropped first."""
 
 from __future__ import annotations
 
@@ -65,3 +66,31 @@ def test_adding_or_deleting_rows_forgets_the_copies() -> None:
     table.delete(np.array([0], dtype=np.intp))
     assert _cached(table) == set()
     assert len(_search(table, "a")) == 5
+
+
+def test_deleting_old_rows_moves_only_the_last_ones_into_the_holes() -> None:
+    """Removing an old item used to shift every later row up (a copy of most of the table
+    under the write lock); now only as many rows move as were deleted, each id keeping its
+    vector and metadata."""
+    table = _table()
+    before = {item_id: table.vectors[row].copy() for row, item_id in enumerate(table.ids)}
+    group = dict(zip(table.ids, GROUPS, strict=True))
+    gone = np.array([3, 40, 97, 99], dtype=np.intp)  # two holes below the new end, two above
+    moved_from, moved_to = table.delete(gone)
+
+    assert moved_from.tolist() == [96, 98]
+    assert moved_to.tolist() == [3, 40]
+    assert table.ids[3] == "i96"
+    assert table.ids[40] == "i98"
+    untouched = [row for row in range(96) if row not in (3, 40)]
+    assert [table.ids[row] for row in untouched] == [f"i{row}" for row in untouched]
+    assert len(table) == 96
+    assert sorted(table.positions.values()) == list(range(96))
+    assert not {"i3", "i40", "i97", "i99"} & set(table.positions)
+    for row, item_id in enumerate(table.ids):
+        assert table.positions[item_id] == row
+        assert np.array_equal(table.vectors[row], before[item_id])
+    women = table.metadata.mask(ItemFilter(gender="d"))[0]
+    assert [table.ids[row] for row in np.flatnonzero(women)] == [
+        item_id for item_id in table.ids if group[item_id] == "d"
+    ]
