@@ -18,6 +18,7 @@ from cachetools import LRUCache
 
 from tastemaker.catalog.schema import Item
 from tastemaker.errors import DataError, NotFoundError
+from tastemaker.index._subsets import SubsetCopy
 from tastemaker.index._topk import rank, top_k
 from tastemaker.index._vectors import Matrix, check_new_ids, unit_rows
 from tastemaker.index.filters import ItemFilter, ItemMetadata, Mask
@@ -33,7 +34,7 @@ Positions = npt.NDArray[np.intp]
 #: 2-4x the product itself (measured at d = 384).
 _SUBSET_BELOW = 0.6
 #: Memory the per-filter row copies may use, least recently used dropped first (a copy larger
-#: than all of it is used once and not kept).
+#: than all of it is used once and not kept). Writes patch the copies (see ``_subsets``).
 _SUBSET_CACHE_BYTES = 256 << 20
 #: Queries are scored in blocks of at most this many scores, bounding the memory of a batch.
 _BLOCK_SCORES = 1 << 22
@@ -98,7 +99,7 @@ class VectorTable:
         self.positions: dict[str, int] = {}
         self.metadata = ItemMetadata.empty(0)
         self._buffer: Matrix = np.empty((0, dim), dtype=np.float32)
-        self._subsets: LRUCache[ItemFilter, tuple[Positions, Matrix]] = LRUCache(
+        self._subsets: LRUCache[ItemFilter, SubsetCopy] = LRUCache(
             maxsize=_SUBSET_CACHE_BYTES, getsizeof=_copy_bytes
         )
         self._subsets_lock = threading.Lock()
@@ -124,14 +125,20 @@ class VectorTable:
         return checked, rows, as_metadata(metadata, checked)
 
     def append(self, ids: list[str], rows: Matrix, metadata: ItemMetadata) -> None:
-        """Append a batch checked by :meth:`prepare`; doubling capacity keeps adds amortised."""
+        """Append a batch checked by :meth:`prepare`.
+
+        The buffer keeps a quarter of spare rows and doubles when they run out, so adds are
+        amortised and the first add after a load does not copy the whole table under the
+        write lock (a fresh 135 MB buffer for a 44k x 384 table took 150-500 ms here).
+        """
         start, stop = len(self.ids), len(self.ids) + len(ids)
         if stop > self._buffer.shape[0]:
-            grown = np.empty((max(stop, 2 * self._buffer.shape[0]), self.dim), dtype=np.float32)
+            size = max(stop + stop // 4, 2 * self._buffer.shape[0])
+            grown = np.empty((size, self.dim), dtype=np.float32)
             grown[:start] = self._buffer[:start]
             self._buffer = grown
         self._buffer[start:stop] = rows
-        self._subsets.clear()
+        self._patch_subsets_for_append(start, rows, metadata)
         self.positions.update(zip(ids, range(start, stop), strict=True))
         self.ids.extend(ids)
         self.metadata = metadata if start == 0 else self.metadata.concat(metadata)
@@ -163,7 +170,9 @@ class VectorTable:
         holes = positions[positions < kept]
         # The rows past the new end that survive fill the holes below it, one for one.
         movers = np.setdiff1d(np.arange(kept, size), positions, assume_unique=True)
-        self._subsets.clear()
+        with self._subsets_lock:
+            for copy in self._subsets.values():
+                copy.delete(positions, movers, holes)
         if holes.size:
             self._buffer[holes] = self._buffer[movers]
         for row in positions.tolist():
@@ -208,9 +217,10 @@ class VectorTable:
         vectors = self.vectors
         blocked: Mask | Positions | None = None
         if allowed.filter_mask is not None and allowed.filter_count <= _SUBSET_BELOW * allowed.size:
-            subset, vectors = self._subset(allowed)
-            if allowed.excluded.size:  # excluded rows pass the filter, so all are in the subset
-                blocked = np.searchsorted(subset, allowed.excluded)
+            copy = self._subset(allowed)
+            subset, vectors = copy.rows, copy.vectors
+            if allowed.excluded.size:  # excluded rows pass the filter, so all are in the copy
+                blocked = copy.slots_of(allowed.excluded)
         elif allowed.mask is not None:
             blocked = ~allowed.mask
         step = max(1, _BLOCK_SCORES // vectors.shape[0])
@@ -235,7 +245,23 @@ class VectorTable:
                 results.append(rank(positions, row[chosen], k, self.ids))
         return results
 
-    def _subset(self, allowed: Candidates) -> tuple[Positions, Matrix]:
+    def _patch_subsets_for_append(self, start: int, rows: Matrix, metadata: ItemMetadata) -> None:
+        """Add the new rows ``start...`` that pass each cached copy's filter to that copy."""
+        with self._subsets_lock:
+            grown: list[ItemFilter] = []
+            for item_filter, copy in self._subsets.items():
+                passing = np.flatnonzero(metadata.mask(item_filter)[0])
+                if passing.size:
+                    before = copy.nbytes
+                    copy.append(start + passing, rows[passing], start + rows.shape[0])
+                    if copy.nbytes != before:
+                        grown.append(item_filter)
+            for item_filter in grown:  # re-weigh: the LRU counts a value's size when it is set
+                copy = self._subsets.pop(item_filter)
+                if copy.nbytes <= self._subsets.maxsize:
+                    self._subsets[item_filter] = copy
+
+    def _subset(self, allowed: Candidates) -> SubsetCopy:
         """The rows passing ``allowed``'s filter and a contiguous copy of their vectors."""
         assert allowed.item_filter is not None
         assert allowed.filter_mask is not None
@@ -244,14 +270,13 @@ class VectorTable:
         if hit is not None:
             return hit
         rows = np.flatnonzero(allowed.filter_mask)
-        copy = np.take(self.vectors, rows, axis=0)
-        copy.flags.writeable = False
+        copy = SubsetCopy(rows, np.take(self.vectors, rows, axis=0), len(self.ids))
         if copy.nbytes <= self._subsets.maxsize:  # a copy larger than the budget is not kept
             with self._subsets_lock:
-                self._subsets[allowed.item_filter] = (rows, copy)
-        return rows, copy
+                self._subsets[allowed.item_filter] = copy
+        return copy
 
 
-def _copy_bytes(entry: tuple[Positions, Matrix]) -> int:
-    """What a cached subset weighs against the budget: its vector copy."""
-    return int(entry[1].nbytes)
+def _copy_bytes(copy: SubsetCopy) -> int:
+    """What a cached subset weighs against the budget: all it holds."""
+    return copy.nbytes
