@@ -334,6 +334,21 @@ def test_a_filter_pointing_away_from_the_query_keeps_recall(kind: str) -> None:
     assert recall(got, want) == 1.0
 
 
+def _gated_build(building: threading.Event, release: threading.Event) -> Any:
+    """A ``new_index`` that sets ``building`` and waits for ``release`` before it builds, so a
+    test can write to the index while a compaction is in the middle of its build."""
+    from tastemaker.index import _faiss_parts
+
+    real_new_index = _faiss_parts.new_index
+
+    def slow_new_index(config: IndexConfig, dim: int) -> Any:
+        building.set()
+        assert release.wait(10), "the test never released the build"
+        return real_new_index(config, dim)
+
+    return slow_new_index
+
+
 @pytest.mark.parametrize("kind", ["flat", "hnsw"])
 def test_compaction_builds_off_the_lock_and_keeps_writes_made_meanwhile(
     kind: str, monkeypatch: pytest.MonkeyPatch
@@ -350,11 +365,7 @@ def test_compaction_builds_off_the_lock_and_keeps_writes_made_meanwhile(
 
     building, release = threading.Event(), threading.Event()
     real_new_index = _faiss_parts.new_index
-
-    def slow_new_index(config: IndexConfig, dim: int) -> Any:
-        building.set()
-        assert release.wait(10), "the test never released the build"
-        return real_new_index(config, dim)
+    slow_new_index = _gated_build(building, release)
 
     monkeypatch.setattr(_faiss_parts, "new_index", slow_new_index)
     compaction = threading.Thread(target=index.compact)
@@ -412,11 +423,7 @@ def test_compaction_replays_the_writes_made_during_its_build_outside_the_write_l
 
     building, release = threading.Event(), threading.Event()
     real_new_index = _faiss_parts.new_index
-
-    def slow_new_index(config: IndexConfig, dim: int) -> Any:
-        building.set()
-        assert release.wait(10), "the test never released the build"
-        return real_new_index(config, dim)
+    slow_new_index = _gated_build(building, release)
 
     replayed: list[tuple[int, bool]] = []  # (ids inserted, under the write lock)
     real_add = faiss_index._Rebuilt.add
