@@ -11,14 +11,36 @@ few rows of each copy.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 import numpy.typing as npt
 
 from tastemaker.index._vectors import Matrix
 
-__all__ = ["SubsetCopy"]
+__all__ = ["SubsetCopy", "fill_plan", "grown"]
 
 Positions = npt.NDArray[np.intp]
+Buffer = TypeVar("Buffer", npt.NDArray[np.float32], npt.NDArray[np.intp])
+
+
+def fill_plan(removed: Positions, size: int) -> tuple[int, Positions, Positions]:
+    """How dropping the sorted unique places ``removed`` of ``size`` keeps the rest contiguous:
+    ``(kept, movers, holes)``, the surviving places past the new end ``kept`` moving into the
+    holes below it, one for one (the table and its copies drop rows the same way)."""
+    kept = size - int(removed.size)
+    holes = removed[removed < kept]
+    movers = np.setdiff1d(np.arange(kept, size), removed, assume_unique=True)
+    return kept, movers, holes
+
+
+def grown(buffer: Buffer, used: int, size: int, fill: float | None = None) -> Buffer:
+    """``buffer`` with room for ``size`` rows, its first ``used`` rows kept; the new rows
+    hold ``fill`` (uninitialised when None)."""
+    shape = (size, *buffer.shape[1:])
+    bigger = np.empty(shape, buffer.dtype) if fill is None else np.full(shape, fill, buffer.dtype)
+    bigger[:used] = buffer[:used]
+    return bigger
 
 
 def _capacity(count: int) -> int:
@@ -72,18 +94,14 @@ class SubsetCopy:
 
     def append(self, positions: Positions, vectors: Matrix, table_size: int) -> None:
         """Add the new table rows ``positions`` (all passing) with their ``vectors``."""
-        if table_size > self._slots.shape[0]:
-            grown = np.full(max(table_size, 2 * self._slots.shape[0]), -1, dtype=np.intp)
-            grown[: self._slots.shape[0]] = self._slots
-            self._slots = grown
+        held = self._slots.shape[0]
+        if table_size > held:
+            self._slots = grown(self._slots, held, max(table_size, 2 * held), fill=-1)
         start, stop = self._count, self._count + int(positions.shape[0])
         if stop > self._rows.shape[0]:
             size = max(stop, 2 * self._rows.shape[0])
-            rows = np.empty(size, dtype=np.intp)
-            rows[:start] = self._rows[:start]
-            grown_vectors = np.empty((size, self._vectors.shape[1]), dtype=np.float32)
-            grown_vectors[:start] = self._vectors[:start]
-            self._rows, self._vectors = rows, grown_vectors
+            self._rows = grown(self._rows, start, size)
+            self._vectors = grown(self._vectors, start, size)
         self._rows[start:stop] = positions
         self._vectors[start:stop] = vectors
         self._slots[positions] = np.arange(start, stop)
@@ -97,9 +115,7 @@ class SubsetCopy:
         gone = self._slots[removed]
         gone = np.sort(gone[gone >= 0])
         self._slots[removed] = -1
-        kept = self._count - int(gone.shape[0])
-        holes = gone[gone < kept]
-        movers = np.setdiff1d(np.arange(kept, self._count), gone, assume_unique=True)
+        kept, movers, holes = fill_plan(gone, self._count)
         if holes.size:
             self._rows[holes] = self._rows[movers]
             self._vectors[holes] = self._vectors[movers]

@@ -18,7 +18,7 @@ from cachetools import LRUCache
 
 from tastemaker.catalog.schema import Item
 from tastemaker.errors import DataError, NotFoundError
-from tastemaker.index._subsets import SubsetCopy
+from tastemaker.index._subsets import SubsetCopy, fill_plan, grown
 from tastemaker.index._topk import rank, top_k
 from tastemaker.index._vectors import Matrix, check_new_ids, unit_rows
 from tastemaker.index.filters import ItemFilter, ItemMetadata, Mask
@@ -133,10 +133,7 @@ class VectorTable:
         """
         start, stop = len(self.ids), len(self.ids) + len(ids)
         if stop > self._buffer.shape[0]:
-            size = max(stop + stop // 4, 2 * self._buffer.shape[0])
-            grown = np.empty((size, self.dim), dtype=np.float32)
-            grown[:start] = self._buffer[:start]
-            self._buffer = grown
+            self._buffer = grown(self._buffer, start, max(stop + stop // 4, 2 * len(self._buffer)))
         self._buffer[start:stop] = rows
         self._patch_subsets_for_append(start, rows, metadata)
         self.positions.update(zip(ids, range(start, stop), strict=True))
@@ -165,11 +162,7 @@ class VectorTable:
         old item of a 44k x 384 table, under the write lock, so every search waited for it.
         """
         positions = np.unique(positions)
-        size = len(self.ids)
-        kept = size - int(positions.size)
-        holes = positions[positions < kept]
-        # The rows past the new end that survive fill the holes below it, one for one.
-        movers = np.setdiff1d(np.arange(kept, size), positions, assume_unique=True)
+        kept, movers, holes = fill_plan(positions, len(self.ids))
         with self._subsets_lock:
             for copy in self._subsets.values():
                 copy.delete(positions, movers, holes)
