@@ -15,6 +15,7 @@ the status code is chosen there, never here::
     ├── NotReadyError          the service has no model loaded yet
     ├── EncoderError           an embedding model cannot be loaded or run
     ├── IndexServerError       a vector-store server (Qdrant) does not answer or fails a request
+    ├── TrainingError          a training process died, or the replicas of a run diverged
     └── LLMError               an LLM server call failed after retries
         ├── LLMTimeout         the per-request timeout expired
         └── LLMOutputError     the output could not be parsed, even after a repair retry
@@ -37,6 +38,7 @@ __all__ = [
     "NotReadyError",
     "StoreError",
     "TastemakerError",
+    "TrainingError",
 ]
 
 
@@ -82,6 +84,10 @@ class EncoderError(TastemakerError):
 
 class IndexServerError(TastemakerError):
     """A vector-store server (Qdrant) does not answer, or failed a request it was sent."""
+
+
+class TrainingError(TastemakerError):
+    """A training process died, or the replicas of a data-parallel run diverged."""
 
 
 class LLMError(TastemakerError):

@@ -122,3 +122,19 @@ def test_train_on_a_weighted_mix_from_the_command_line(tmp_path: Path) -> None:
     assert unknown.returncode == 2
     assert "['shoop']" in unknown.stderr
     assert "imported datasets: shop" in unknown.stderr
+
+
+def test_train_in_two_processes_from_the_command_line(tmp_path: Path) -> None:
+    with open_store(tmp_path / "tastemaker.sqlite") as store:
+        fill_store(store)
+    config = tmp_path / "run.toml"
+    config.write_text(RUN_TOML.replace('"minilm"', '"none"'))
+    trained = _run(tmp_path, "train", "--config", str(config), "--nproc", "2", "--json")
+    assert trained.returncode == 0, trained.stderr
+    metrics = json.loads(trained.stdout)
+    assert (Path(metrics["path"]) / "manifest.json").is_file()
+    assert metrics["steps"] == 120
+    assert 0.0 <= metrics["val_ndcg_at_10"] <= 1.0
+    too_many = _run(tmp_path, "train", "--config", str(config), "--nproc", "7")
+    assert too_many.returncode == 2
+    assert "train.nproc = 7 exceeds train.batch_users = 6" in too_many.stderr

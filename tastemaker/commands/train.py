@@ -61,6 +61,14 @@ def train_command(
         str | None,
         typer.Option("--strategy", help="The synthetic set's strategy (over [data] strategy)."),
     ] = None,
+    nproc: Annotated[
+        int | None,
+        typer.Option(
+            "--nproc",
+            help="Training processes on this machine, one DDP replica each (over [train] "
+            "nproc; batch_users is split between them).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
     """Train on the store's ratings — one synthetic set, real feedback, or a weighted mix —
@@ -74,6 +82,8 @@ def train_command(
     run = with_data_options(
         run, real=real or [], synthetic=synthetic, weights=weight or [], llm=llm, strategy=strategy
     )
+    if nproc is not None:
+        run = with_train_options(run, nproc=nproc)
     with store() as opened:
         run_id = start_run(opened, "train", run.model_dump(mode="json"))
         with progress_bar() as bar:
@@ -117,6 +127,18 @@ def parse_weights(pairs: Sequence[str]) -> dict[str, float]:
         if not sep or not name.strip():
             raise ConfigError(f"--weight {pair!r}: expected SOURCE=WEIGHT, e.g. synthetic=0.3")
     return weights
+
+
+def with_train_options(run: TrainingRun, **options: object) -> TrainingRun:
+    """``run`` with ``options`` over its ``[train]`` table, validated again (ConfigError)."""
+    from tastemaker.model import TrainingRun
+
+    try:
+        return TrainingRun.model_validate(
+            {**run.model_dump(), "train": {**run.train.model_dump(), **options}}
+        )
+    except ValidationError as exc:
+        raise ConfigError(f"train options: {describe(exc)}") from exc
 
 
 def with_data_options(

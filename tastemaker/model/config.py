@@ -324,6 +324,22 @@ class TrainConfig(RunConfig):
         description="torch CPU threads while training. One is the default: the matrices are "
         "small, and on a shared, busy machine two threads ran a step 10× slower than one.",
     )
+    nproc: int = Field(
+        default=1,
+        ge=1,
+        description="Training processes, one model replica each (PyTorch DDP on gloo, on this "
+        "machine): each step's batch_users are split between them and their gradients "
+        "averaged; each uses `threads` threads.",
+    )
+
+    @model_validator(mode="after")
+    def _every_replica_has_users(self) -> TrainConfig:
+        if self.nproc > self.batch_users:
+            raise ValueError(
+                f"train.nproc = {self.nproc} exceeds train.batch_users = {self.batch_users}: "
+                "each process needs users of its own in every step"
+            )
+        return self
 
 
 class TrainingRun(RunConfig):
@@ -347,7 +363,8 @@ class TrainingRun(RunConfig):
 
 
 def check_finetune(model: ModelConfig, train: TrainConfig) -> None:
-    """Fine-tuning CLIP's text blocks needs in-batch negatives; ValueError otherwise.
+    """Fine-tuning CLIP's text blocks needs in-batch negatives and one process; ValueError
+    otherwise.
 
     A full softmax scores every catalogue item each step, so every item would go through the
     tuned blocks every step (hours per step on CPU for 44k items); with in-batch negatives a
@@ -358,4 +375,9 @@ def check_finetune(model: ModelConfig, train: TrainConfig) -> None:
             f"model.finetune_blocks = {model.finetune_blocks} needs train.negatives = "
             f"'in_batch' (with logQ correction), not {train.negatives!r}: a full softmax would "
             "run the fine-tuned CLIP blocks on the whole catalogue at every step"
+        )
+    if model.finetune_blocks and train.nproc > 1:
+        raise ValueError(
+            f"model.finetune_blocks = {model.finetune_blocks} runs in one process: "
+            f"train.nproc = {train.nproc} does not carry CLIP's text blocks to its replicas"
         )

@@ -12,6 +12,11 @@ With ``model.finetune_blocks = N`` the last ``N`` blocks of CLIP's text tower tr
 ``finetune_lr``; see :mod:`.text_prefix` for the frozen prefix computed once per item). That
 needs ``negatives = "in_batch"`` (:func:`~.config.check_finetune`): a step runs the tuned blocks
 only on the items it touches; validation and the export run them on the whole catalogue.
+
+With ``train.nproc = N > 1`` the same loop runs in N processes, one model replica each, under
+PyTorch DDP (:mod:`.distributed` starts them, :mod:`.replicas` says what a replica does
+differently): each step's users are split between the replicas and the gradients averaged, so
+the run takes the steps of one process with the same ``batch_users``.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from tastemaker.model.batches import Batch, UserRows, full_history, sample_batch
 from tastemaker.model.config import ModelConfig, TrainConfig, check_finetune
 from tastemaker.model.data import TrainingData
 from tastemaker.model.losses import rating_loss, retrieval_loss
+from tastemaker.model.replicas import SINGLE, Replicas
 from tastemaker.model.text_tower import PrefixSource, TextTail
 from tastemaker.model.towers import History, scores
 from tastemaker.model.twotower import TwoTower
@@ -41,7 +47,7 @@ from tastemaker.model.twotower import TwoTower
 if TYPE_CHECKING:
     from tastemaker.embed.clip import ClipComponents
 
-__all__ = ["TrainProgress", "TrainResult", "score_users", "train", "user_vectors"]
+__all__ = ["TrainProgress", "TrainResult", "new_model", "score_users", "train", "user_vectors"]
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float32]
@@ -186,6 +192,25 @@ def _tensor(array: Floats | None) -> torch.Tensor | None:
     return None if array is None else torch.from_numpy(array)
 
 
+class StepLoss(torch.nn.Module):
+    """:func:`_step_loss` as a module's forward, the call DDP needs to average gradients.
+
+    ``forward(None)`` is the loss of a replica whose share of the step drew no target: zero,
+    but through every parameter, so that its gradients (zeros) join the others' average.
+    """
+
+    def __init__(self, model: TwoTower, config: TrainConfig, log_q: torch.Tensor) -> None:
+        super().__init__()
+        self.model = model
+        self.config = config
+        self.log_q = log_q
+
+    def forward(self, batch: Batch | None) -> torch.Tensor:
+        if batch is None:
+            return torch.stack([p.sum() for p in self.model.parameters()]).sum() * 0.0
+        return _step_loss(self.model, batch, self.config, self.log_q)
+
+
 def train(
     data: TrainingData,
     model_config: ModelConfig,
@@ -199,7 +224,13 @@ def train(
 
     ``clip``: the CLIP whose text blocks ``model_config.finetune_blocks`` fine-tunes (default:
     loaded from ``model_config.encoder``; it must be the CLIP that encoded ``data``'s texts).
+    With ``config.nproc > 1`` the run is data-parallel over that many processes
+    (:func:`.distributed.train_replicated`).
     """
+    if config.nproc > 1:
+        from tastemaker.model.distributed import train_replicated  # it imports this module
+
+        return train_replicated(data, model_config, config, progress, checkpoint_dir)
     with _threads(config.threads):
         return _train(data, model_config, config, progress, checkpoint_dir, clip)
 
@@ -230,6 +261,25 @@ def text_tail(
     return prefix.tail(), PrefixCache(prefix, texts)
 
 
+def new_model(
+    data: TrainingData,
+    model_config: ModelConfig,
+    config: TrainConfig,
+    tail: TextTail | None = None,
+    prefixes: PrefixSource | None = None,
+) -> TwoTower:
+    """The untrained :class:`TwoTower` for ``data`` (the shape a trained state loads into)."""
+    return TwoTower(
+        model_config,
+        item_features=data.item_features,
+        user_features=data.user_features,
+        scale=data.scale,
+        temperature=config.temperature,
+        text_tail=tail,
+        prefixes=prefixes,
+    )
+
+
 def _train(
     data: TrainingData,
     model_config: ModelConfig,
@@ -237,7 +287,11 @@ def _train(
     progress: Callable[[TrainProgress], None] | None,
     checkpoint_dir: Path | None,
     clip: ClipComponents | None,
+    replicas: Replicas = SINGLE,
 ) -> TrainResult:
+    """The loop of one process, or of one replica of a data-parallel run (``replicas``):
+    only the leader validates, reports ``progress``, writes checkpoints and scores the
+    returned state; the others' result carries no metrics."""
     started = time.perf_counter()
     try:
         check_finetune(model_config, config)
@@ -254,15 +308,7 @@ def _train(
         raise DataError(f"{data.name}: no positive ratings to train on")
     table = UserRows.of(fit)
     relevant = [set(data.items[held & (data.users == u)].tolist()) for u in val_users]
-    model = TwoTower(
-        model_config,
-        item_features=data.item_features,
-        user_features=data.user_features,
-        scale=data.scale,
-        temperature=config.temperature,
-        text_tail=tail,
-        prefixes=prefixes,
-    )
+    model = new_model(data, model_config, config, tail, prefixes)
     counts = np.bincount(fit.items[fit.positive], minlength=data.n_items).astype(np.float64)
     log_q = torch.from_numpy(np.log((counts + 1.0) / (counts + 1.0).sum()).astype(np.float32))
     trainable = np.flatnonzero(np.bincount(fit.users[fit.positive], minlength=data.n_users))
@@ -275,6 +321,8 @@ def _train(
         [g for g in groups if g["params"]], lr=config.lr, weight_decay=config.weight_decay
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, _cosine(config.max_steps))
+    step_loss = replicas.wrap(StepLoss(model, config, log_q))
+    batch_rng = replicas.batch_rng(rng, config.seed)
     best, best_step, stale = -np.inf, 0, 0
     best_state, best_seen = copy.deepcopy(model.state_dict()), np.zeros(data.n_items, np.bool_)
     curve: list[dict[str, float]] = []
@@ -287,10 +335,10 @@ def _train(
         users, order = order[: config.batch_users], order[config.batch_users :]
         batch = sample_batch(
             table,
-            np.sort(users),
+            replicas.shard(np.sort(users)),
             target_fraction=config.target_fraction,
             history_length=model_config.history_length,
-            rng=rng,
+            rng=batch_rng,
             history_targets=config.history_targets,
             profile_dropout=config.profile_dropout,
             cold_start_items=config.cold_start_items,
@@ -298,8 +346,9 @@ def _train(
         in_history[batch.history_items[batch.history_weights != 0]] = True
         # A small batch can draw no positive as a target: nothing to learn from this step
         # (and an empty softmax), so it is skipped; the validation cadence still advances.
-        if batch.target_items.size:
-            loss = _step_loss(model, batch, config, log_q)
+        # With replicas, the step is skipped only when every share drew no target.
+        if replicas.total(batch.target_items.size):
+            loss: torch.Tensor = step_loss(batch if batch.target_items.size else None)
             optimiser.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             optimiser.step()
@@ -307,21 +356,28 @@ def _train(
             loss_value = loss.item()
         val = None
         if step % config.eval_every == 0 or step == config.max_steps:
-            val = _validate(model, table, val_users, relevant, config.k)
+            score = (
+                _validate(model, table, val_users, relevant, config.k) if replicas.leader else 0.0
+            )
+            val = replicas.from_leader(score)
+            in_history = replicas.union(in_history)
             curve.append({"step": float(step), "loss": loss_value, "val_ndcg": val})
             if val > best + config.min_delta:
                 best, best_step, stale = val, step, 0
                 best_state, best_seen = copy.deepcopy(model.state_dict()), in_history.copy()
             else:
                 stale += 1
-            if checkpoint_dir is not None:
+            if checkpoint_dir is not None and replicas.leader:
                 _checkpoint(checkpoint_dir, model, step, val, best_step == step)
-        if progress is not None:
+        if progress is not None and replicas.leader:
             progress(TrainProgress(step, config.max_steps, loss_value, val, max(best, 0.0)))
         if stale >= config.patience:
             break
     model.load_state_dict(best_state)
     _finish(model, best_seen)
+    replicas.check_equal(model)
+    if not replicas.leader:
+        return TrainResult(model, {}, curve)
     metrics = {
         f"val_ndcg_at_{config.k}": _validate(model, table, val_users, relevant, config.k),
         "best_step": float(best_step),
