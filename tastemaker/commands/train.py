@@ -131,12 +131,16 @@ def parse_weights(pairs: Sequence[str]) -> dict[str, float]:
 
 def with_train_options(run: TrainingRun, **options: object) -> TrainingRun:
     """``run`` with ``options`` over its ``[train]`` table, validated again (ConfigError)."""
+    return _with_table(run, "train", {**run.train.model_dump(), **options})
+
+
+def _with_table(run: TrainingRun, table: str, values: dict[str, object]) -> TrainingRun:
+    """``run`` with its ``table`` replaced by ``values``, validated again, so that a flag
+    that makes the run inconsistent is a ConfigError naming it."""
     from tastemaker.model import TrainingRun
 
     try:
-        return TrainingRun.model_validate(
-            {**run.model_dump(), "train": {**run.train.model_dump(), **options}}
-        )
+        return TrainingRun.model_validate({**run.model_dump(), table: values})
     except ValidationError as exc:
         raise ConfigError(f"train options: {describe(exc)}") from exc
 
@@ -152,15 +156,10 @@ def with_data_options(
 ) -> TrainingRun:
     """``run`` with the command line's data options over its ``[data]`` table (validated
     again, so a flag that makes the table inconsistent is an error naming it)."""
-    from tastemaker.model import TrainingRun
-
     data = run.data.model_dump()
     data["real"] = tuple(dict.fromkeys([*data["real"], *real]))
     data["weights"] = {**data["weights"], **parse_weights(weights)}
     for key, value in (("synthetic", synthetic), ("llm", llm), ("strategy", strategy)):
         if value is not None:
             data[key] = value
-    try:
-        return TrainingRun.model_validate({**run.model_dump(), "data": data})
-    except ValidationError as exc:
-        raise ConfigError(f"train options: {describe(exc)}") from exc
+    return _with_table(run, "data", data)

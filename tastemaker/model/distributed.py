@@ -5,7 +5,8 @@ pools do not survive a fork), joins them into one gloo process group through a r
 file in a temporary folder (no port to pick or collide on), and runs
 :func:`tastemaker.model.train._train` in each as one replica (:mod:`.replicas`). The leader
 (rank 0) sends its progress through a queue, so the caller's ``progress`` callback runs in
-the calling process, and saves the returned state and metrics to the folder; the caller loads
+the calling process, and saves the returned state and metrics to the folder (a run that ends
+without that file has no result); the caller loads
 them into a fresh :func:`~.train.new_model`, so what comes back is the :class:`TrainResult`
 a one-process run would return.
 
@@ -31,8 +32,8 @@ from pathlib import Path
 import torch
 from torch import distributed
 
-from tastemaker.errors import ConfigError, TastemakerError, TrainingError
-from tastemaker.model.config import ModelConfig, TrainConfig, check_finetune
+from tastemaker.errors import TastemakerError, TrainingError
+from tastemaker.model.config import ModelConfig, TrainConfig
 from tastemaker.model.data import TrainingData
 from tastemaker.model.replicas import Replicas
 from tastemaker.model.train import TrainProgress, TrainResult, _threads, _train, new_model
@@ -52,11 +53,8 @@ def train_replicated(
     progress: Callable[[TrainProgress], None] | None = None,
     checkpoint_dir: Path | None = None,
 ) -> TrainResult:
-    """:func:`~.train.train` over ``config.nproc`` processes; its result, from the leader."""
-    try:
-        check_finetune(model_config, config)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from exc
+    """:func:`~.train.train` over ``config.nproc`` processes (reached through it, which
+    checks the config); its result, from the leader."""
     context = multiprocessing.get_context("spawn")
     messages: Queue[Message] = context.Queue()
     with tempfile.TemporaryDirectory(prefix="tastemaker-train-") as folder:
@@ -79,7 +77,10 @@ def train_replicated(
                 if process.is_alive():
                     process.terminate()
                 process.join()
-        saved = torch.load(Path(folder) / _RESULT, weights_only=True)
+        result = Path(folder) / _RESULT
+        if not result.is_file():
+            raise TrainingError("the training processes exited without a result")
+        saved = torch.load(result, weights_only=True)
     model = new_model(data, model_config, config)
     model.load_state_dict(saved["state"])
     model.eval()
@@ -92,7 +93,7 @@ def _follow(
     progress: Callable[[TrainProgress], None] | None,
 ) -> None:
     """Relay the leader's progress until every replica has exited; raise the first failure."""
-    done, exited = False, False
+    exited = False
     while True:
         try:
             kind, payload = messages.get(timeout=_POLL_S)
@@ -111,10 +112,6 @@ def _follow(
             progress(payload)
         elif kind == "error" and isinstance(payload, TastemakerError):
             raise payload
-        elif kind == "done":
-            done = True
-    if not done:
-        raise TrainingError("the training processes exited without a result")
 
 
 def _replica(
@@ -148,7 +145,6 @@ def _replica(
                 "curve": result.curve,
             }
             torch.save(state, Path(folder) / _RESULT)
-            messages.put(("done", None))
     except TastemakerError as exc:
         messages.put(("error", exc))
     finally:

@@ -227,6 +227,10 @@ def train(
     With ``config.nproc > 1`` the run is data-parallel over that many processes
     (:func:`.distributed.train_replicated`).
     """
+    try:  # once, before any process is started
+        check_finetune(model_config, config)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
     if config.nproc > 1:
         from tastemaker.model.distributed import train_replicated  # it imports this module
 
@@ -289,14 +293,11 @@ def _train(
     clip: ClipComponents | None,
     replicas: Replicas = SINGLE,
 ) -> TrainResult:
-    """The loop of one process, or of one replica of a data-parallel run (``replicas``):
+    """The loop of one process, or of one replica of a data-parallel run (``replicas``), on a
+    config :func:`train` has checked:
     only the leader validates, reports ``progress``, writes checkpoints and scores the
     returned state; the others' result carries no metrics."""
     started = time.perf_counter()
-    try:
-        check_finetune(model_config, config)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from exc
     tail, prefixes = text_tail(data, model_config, clip)
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
